@@ -1,0 +1,87 @@
+"""Model resolution and word vectors."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from course_utils import models
+from course_utils.models import ModelNotAvailable
+
+
+def test_offline_minilm_resolves_to_the_packaged_copy():
+    path = models.resolve_model("sentence-transformers/all-MiniLM-L6-v2")
+    assert path.endswith("model")
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(path)
+    assert (config.hidden_size, config.num_hidden_layers, config.vocab_size) == (384, 6, 30522)
+
+
+def test_local_folder_is_returned_as_it_is(tmp_path):
+    assert models.resolve_model(str(tmp_path)) == str(tmp_path)
+
+
+def test_hub_name_online_is_passed_through(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    assert models.resolve_model("distilbert-base-uncased") == "distilbert-base-uncased"
+
+
+def test_hub_name_offline_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(ModelNotAvailable, match="'distilbert-base-uncased' is not in the local"):
+        models.resolve_model("distilbert-base-uncased")
+
+
+def _write_word2vec(path, words, dim=3):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(words), dim)).astype("<f4")
+    with gzip.open(path, "wb") as fh:
+        fh.write(f"{len(words)} {dim}\n".encode())
+        for word, vec in zip(words, vectors):
+            fh.write(word.encode() + b" " + vec.tobytes() + b"\n")
+    return vectors
+
+
+def test_word2vec_binary_is_streamed_keeping_only_the_asked_words(tmp_path):
+    words = ["</s>", "the", "film", "naïve", "good", "bad"]
+    vectors = _write_word2vec(tmp_path / "w2v.bin.gz", words)
+    wv = models._read_word2vec_binary(tmp_path / "w2v.bin.gz", {"film", "bad", "naïve", "absent"})
+    assert wv.words == ["film", "naïve", "bad"]
+    assert wv.vectors.dtype == np.float32 and wv.dim == 3 and wv.source_vocab_size == 6
+    np.testing.assert_array_equal(wv.vectors, vectors[[2, 3, 5]])
+    everything = models._read_word2vec_binary(tmp_path / "w2v.bin.gz", None)
+    assert everything.words == words
+
+
+def test_word2vec_file_that_ends_early(tmp_path):
+    path = tmp_path / "short.bin"
+    path.write_bytes(b"3 2\nfoo " + struct.pack("<2f", 1, 2) + b"\nbar ")
+    with pytest.raises(ValueError, match="ends after 1 of 3 words"):
+        models._read_word2vec_binary(path, None)
+
+
+def test_word2vec_by_name_goes_through_the_data_layer(monkeypatch):
+    from course_utils.data import DataError
+
+    monkeypatch.setattr(models, "fetch", lambda *a: (_ for _ in ()).throw(DataError("offline")))
+    with pytest.raises(DataError, match="offline"):
+        models.load_word_vectors("word2vec-google-news-300", {"good"})
+
+
+def test_glove_from_the_package():
+    wv = models.load_word_vectors("glove-6b-50d", ["good", "film", "zzzz-not-a-word"])
+    assert sorted(wv.words) == ["film", "good"]
+    assert wv.vectors.shape == (2, 50) and wv.vectors.dtype == np.float32
+    assert wv.source_vocab_size == 400_000
+    index = wv.index()
+    assert set(index) == {"good", "film"}
+
+
+def test_unknown_word_vectors():
+    with pytest.raises(ValueError, match="choose one of word2vec-google-news-300, glove-6b-50d"):
+        models.load_word_vectors("fasttext")
