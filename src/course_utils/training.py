@@ -68,11 +68,12 @@ def train_epoch(
     *,
     clip_grad_norm: float | None = None,
     desc: str = "学習",
+    progress: bool = True,
 ) -> float:
-    """One pass over ``loader``; returns the mean loss per example."""
+    """One pass over ``loader``; returns the mean loss per example (``progress``: show a bar)."""
     model.train()
     total, count = 0.0, 0
-    bar = tqdm(loader, desc=desc, leave=False)
+    bar = tqdm(loader, desc=desc, leave=False, disable=not progress)
     for batch in bar:
         inputs, targets = to_device(split_batch(batch), device)
         optimizer.zero_grad(set_to_none=True)
@@ -89,11 +90,13 @@ def train_epoch(
 
 
 @torch.no_grad()
-def predict(model: nn.Module, loader: Any, device: torch.device | str, *, desc: str = "評価") -> tuple[torch.Tensor, torch.Tensor]:
+def predict(
+    model: nn.Module, loader: Any, device: torch.device | str, *, desc: str = "評価", progress: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits and targets of every batch in ``loader``, concatenated on the CPU."""
     model.eval()
     all_logits, all_targets = [], []
-    for batch in tqdm(loader, desc=desc, leave=False):
+    for batch in tqdm(loader, desc=desc, leave=False, disable=not progress):
         inputs, targets = split_batch(batch)
         all_logits.append(forward(model, to_device(inputs, device)).float().cpu())
         all_targets.append(targets.cpu())
@@ -121,6 +124,7 @@ class History:
         if self.best_epoch is not None:
             ax.axvline(self.best_epoch, color="gray", linestyle="--", label=f"最良 (epoch {self.best_epoch})")
         ax.set_xlabel("エポック")
+        ax.set_ylabel("値")
         ax.set_title(title or "学習曲線")
         ax.legend()
         return ax
@@ -144,21 +148,26 @@ def fit(
 
     The state with the lowest validation loss is kept (in memory) and loaded back at the end
     when ``restore_best``; with ``patience``, training stops after that many epochs without a
-    better validation loss (early stopping).
+    better validation loss (early stopping). One progress bar counts the epochs and shows the
+    latest losses (no nested bars, which print badly outside Jupyter's widgets).
     """
     metrics = {"accuracy": accuracy} if metrics is None else metrics
     history = History()
     best_loss, best_state, stale = float("inf"), None, 0
-    for epoch in tqdm(range(1, epochs + 1), desc="エポック"):
+    bar = tqdm(range(1, epochs + 1), desc="エポック")
+    for epoch in bar:
         start = time.perf_counter()
-        train_loss = train_epoch(model, train_loader, loss_fn, optimizer, device, clip_grad_norm=clip_grad_norm)
+        train_loss = train_epoch(
+            model, train_loader, loss_fn, optimizer, device, clip_grad_norm=clip_grad_norm, progress=False
+        )
         seconds = time.perf_counter() - start
-        logits, targets = predict(model, val_loader, device)
+        logits, targets = predict(model, val_loader, device, progress=False)
         val_loss = loss_fn(logits, targets).item()
         record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss}
         record.update({f"val_{name}": fn(logits, targets) for name, fn in metrics.items()})
         record["seconds"] = seconds
         history.records.append(record)
+        bar.set_postfix(train_loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
         if val_loss < best_loss:
             best_loss, history.best_epoch, stale = val_loss, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
