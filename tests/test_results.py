@@ -68,3 +68,17 @@ def test_results_dir_default(monkeypatch):
 
     monkeypatch.chdir(project_root(results.Path(__file__).parent))
     assert results.results_dir() == project_root() / "_build" / "results"
+
+
+def test_peak_memory_is_this_process_not_its_parent():
+    import subprocess
+    import sys
+
+    big = bytearray(300 * 1024 * 1024)  # raise this process's peak well above a fresh child's
+    big[::4096] = b"x" * len(big[::4096])
+    mine = results.peak_memory_mb()
+    child = float(subprocess.run(
+        [sys.executable, "-c", "from course_utils.results import peak_memory_mb; print(peak_memory_mb())"],
+        check=True, capture_output=True, text=True,
+    ).stdout)
+    assert mine > 300 and child < mine - 200

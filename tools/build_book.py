@@ -5,31 +5,52 @@
     python tools/build_book.py --reuse-executed  # build from notebooks the tests executed
 
 The executed notebooks go to ``_build/executed/``; the book's sources are staged with them in
-``_build/book-src/`` and the HTML lands in ``_build/book-src/_build/html``. At the end a table
-gives each notebook's profile, device, wall time and peak memory.
+``_build/book-src/`` and the HTML lands in ``_build/book-src/_build/html``. At the end the run
+report gives each notebook's profile, device, wall time and peak memory (from the executions of
+this run, or with --reuse-executed from those that executed the notebooks); it is also written
+to ``_build/run-report.md`` and ``_build/run-report.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from notebook_runner import (
     EXECUTED,
+    RESULTS,
     ROOT,
     RunReport,
     book_notebooks,
     chapter_notebooks,
     execute,
     executed_path,
+    format_markdown,
     format_table,
+    load_report,
+    report_path,
 )
 
 STAGE = ROOT / "_build" / "book-src"
-BOOK_FILES = ("_config.yml", "_toc.yml", "LICENSE", "LICENSE-CONTENT")
+REPORT = ROOT / "_build" / "run-report"
+BOOK_FILES = ("_toc.yml", "LICENSE", "LICENSE-CONTENT")  # and _config.yml, see staged_config()
+
+
+def staged_config() -> dict:
+    """_config.yml for the staged book: Jupyter Book's own execution switched off.
+
+    The staged notebooks are papermill's executed copies; "auto" would execute them again (it
+    runs every notebook that has a code cell without output) in another profile.
+    """
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    return config
 
 
 def stage_sources() -> Path:
@@ -39,7 +60,10 @@ def stage_sources() -> Path:
     STAGE.mkdir(parents=True)
     for name in BOOK_FILES:
         shutil.copy2(ROOT / name, STAGE / name)
-    shutil.copytree(ROOT / "book", STAGE / "book", ignore=shutil.ignore_patterns("*.ipynb", ".*"))
+    (STAGE / "_config.yml").write_text(
+        yaml.safe_dump(staged_config(), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    shutil.copytree(ROOT / "book", STAGE / "book", ignore=shutil.ignore_patterns("*.ipynb", ".*", "__pycache__"))
     for notebook in [*chapter_notebooks(), *book_notebooks()]:
         executed = executed_path(notebook)
         if not executed.is_file():
@@ -65,6 +89,33 @@ def run_all(profile: str | None) -> list[RunReport]:
     return reports
 
 
+def write_run_report(reports: list[RunReport]) -> None:
+    """Print the run report and write it to ``_build/run-report.md`` and ``.json``."""
+    print("\n実行レポート（ノートブックごとのプロファイル、デバイス、実行時間、ピークメモリ）\n" + format_table(reports))
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.with_suffix(".md").write_text(
+        "# 実行レポート\n\n" + format_markdown(reports) + "\n", encoding="utf-8"
+    )
+    REPORT.with_suffix(".json").write_text(
+        json.dumps([dataclasses.asdict(r) for r in reports], ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    print(f"（{REPORT.with_suffix('.md').relative_to(ROOT)} と .json にも書きました）")
+
+
+def saved_reports() -> list[RunReport]:
+    """The reports that the executions of the notebooks saved (e.g. by ``make test``)."""
+    reports = []
+    for notebook in [*chapter_notebooks(), *book_notebooks()]:
+        report = load_report(notebook)
+        if report is None:
+            raise SystemExit(
+                f"{notebook.relative_to(ROOT)} has no saved run report ({report_path(notebook)} is "
+                "missing): run 'make test' (smoke) or 'make book' first."
+            )
+        reports.append(report)
+    return reports
+
+
 def build_html(strict: bool) -> Path:
     """Run ``jupyter-book build`` on the staged sources; return the HTML folder."""
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(STAGE), "--builder", "html"]
@@ -81,21 +132,24 @@ def main() -> int:
     parser.add_argument("--strict", action="store_true", help="turn Sphinx warnings into errors")
     args = parser.parse_args()
 
-    reports: list[RunReport] = []
-    if not args.reuse_executed:
-        if EXECUTED.exists():
-            shutil.rmtree(EXECUTED)
+    if args.reuse_executed:
+        reports = saved_reports()
+    else:
+        for stale in (EXECUTED, RESULTS):
+            if stale.exists():
+                shutil.rmtree(stale)
         reports = run_all(args.profile)
         failed = [r for r in reports if not r.ok]
         if failed:
-            print("\n" + format_table(reports))
+            write_run_report(reports)
             for r in failed:
                 print(f"\n{r.notebook} でエラー:\n  {r.error}")
             return 1
     stage_sources()
-    html = build_html(args.strict)
-    if reports:
-        print("\n実行レポート\n" + format_table(reports))
+    try:
+        html = build_html(args.strict)
+    finally:
+        write_run_report(reports)
     print(f"\nHTML: {html / 'index.html'}")
     return 0
 

@@ -6,6 +6,7 @@ that the book and the tests execute notebooks the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -54,6 +55,25 @@ def chapter_key(notebook: Path) -> str | None:
 def executed_path(notebook: Path) -> Path:
     """Where the executed copy of ``notebook`` is written."""
     return EXECUTED / notebook.relative_to(ROOT)
+
+
+def report_path(notebook: Path) -> Path:
+    """Where :func:`execute` saves the :class:`RunReport` of ``notebook`` (beside the executed copy)."""
+    return executed_path(notebook).with_suffix(".run.json")
+
+
+def save_report(notebook: Path, report: RunReport) -> None:
+    """Save ``report`` at :func:`report_path` (``make book-from-tests`` reads it back)."""
+    text = json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2)
+    report_path(notebook).write_text(text, encoding="utf-8")
+
+
+def load_report(notebook: Path) -> RunReport | None:
+    """The report that the last :func:`execute` of ``notebook`` saved, if any."""
+    path = report_path(notebook)
+    if not path.is_file():
+        return None
+    return RunReport(**json.loads(path.read_text(encoding="utf-8")))
 
 
 def stored_outputs(notebook: Path) -> int:
@@ -127,19 +147,43 @@ def execute(
         report.peak_memory_mb = data.get("peak_memory_mb")
     elif profile:
         report.profile = profile
+    save_report(notebook, report)
     return report
 
 
-def format_table(reports: list[RunReport]) -> str:
-    """A plain-text table of the runs."""
-    header = f"{'notebook':<42} {'status':<6} {'profile':<7} {'device':<28} {'time':>9} {'peak MB':>8}"
-    lines = [header, "-" * len(header)]
-    for r in reports:
-        peak = f"{r.peak_memory_mb:8.0f}" if r.peak_memory_mb else f"{'-':>8}"
-        lines.append(
-            f"{r.notebook:<42} {'ok' if r.ok else 'FAIL':<6} {r.profile:<7} {r.device[:28]:<28} "
-            f"{r.seconds:8.1f}s {peak}"
+REPORT_COLUMNS = ("notebook", "status", "profile", "device", "wall time", "peak memory")
+
+
+def _report_rows(reports: list[RunReport]) -> list[tuple[str, ...]]:
+    rows = [
+        (
+            r.notebook,
+            "ok" if r.ok else "FAIL",
+            r.profile,
+            r.device,
+            f"{r.seconds:.1f} s",
+            f"{r.peak_memory_mb:,.0f} MB" if r.peak_memory_mb else "-",
         )
-    total = sum(r.seconds for r in reports)
-    lines.append(f"{'total':<42} {'':<6} {'':<7} {'':<28} {total:8.1f}s")
+        for r in reports
+    ]
+    rows.append(("total", "", "", "", f"{sum(r.seconds for r in reports):.1f} s", ""))
+    return rows
+
+
+def format_table(reports: list[RunReport]) -> str:
+    """A plain-text table of the runs: profile, device, wall time and peak memory per notebook."""
+    rows = [REPORT_COLUMNS, *_report_rows(reports)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(REPORT_COLUMNS))]
+    right = {4, 5}  # numbers
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    return "\n".join([line(rows[0]), "-" * len(line(rows[0])), *(line(row) for row in rows[1:])])
+
+
+def format_markdown(reports: list[RunReport]) -> str:
+    """The same table in Markdown."""
+    lines = ["| " + " | ".join(REPORT_COLUMNS) + " |", "|" + "---|" * 4 + "---:|" * 2]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _report_rows(reports)]
     return "\n".join(lines)

@@ -43,7 +43,16 @@ def results_dir() -> Path:
 
 
 def peak_memory_mb() -> float | None:
-    """The peak resident memory of this process in MB (None where the OS does not tell)."""
+    """The peak resident memory of this process in MB (None where the OS does not tell).
+
+    On Linux this is ``VmHWM`` of /proc/self/status: ``getrusage``'s ``ru_maxrss`` survives
+    ``exec`` and would report the peak of the process that started the kernel.
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     try:
         import resource
     except ImportError:  # Windows
