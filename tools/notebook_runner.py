@@ -121,7 +121,13 @@ def execute(
     target = executed_path(notebook)
     target.parent.mkdir(parents=True, exist_ok=True)
     parameters = {"profile": profile} if profile else {}
-    values = {"COURSE_RESULTS_DIR": str(results_dir), **(env or {})}
+    values = {
+        "COURSE_RESULTS_DIR": str(results_dir),
+        # Without ipywidgets, tqdm.auto falls back to text bars and warns "IProgress not found" on
+        # every page of the book; the warning is about the build kernel, not the reader.
+        "PYTHONWARNINGS": "ignore:IProgress not found",
+        **(env or {}),
+    }
     start = time.perf_counter()
     error = ""
     with _environment(values):
