@@ -11,6 +11,7 @@ import json
 
 import nbformat
 import pytest
+from course_utils import profiles
 from notebook_runner import RESULTS, book_notebooks, chapter_key, chapter_notebooks, execute, stored_outputs
 
 CHAPTERS = chapter_notebooks()
@@ -55,3 +56,8 @@ def test_runs_in_the_smoke_profile(notebook, fixture_dir, tmp_path):
         record = json.loads((RESULTS / f"{key}.json").read_text(encoding="utf-8"))
         assert record["profile"] == "smoke" and record["finished"]
         assert record["metrics"], f"{notebook.name} recorded no figures"
+        # a range whose name the notebook never records would never be checked
+        for profile in profiles.PROFILES:
+            expect = profiles.chapter_settings(key, profile).get("expect", {})
+            unrecorded = sorted(set(expect) - set(record["metrics"]))
+            assert not unrecorded, f"[{key}.{profile}.expect] names figures the notebook does not record: {unrecorded}"
