@@ -3,16 +3,21 @@
 The smoke runs use the synthetic fixture data and the offline models only, so they pass with no
 network and no mirror. The executed copies land in _build/executed/ and their results in
 _build/results/, from which CI builds the HTML book.
+
+``make test-quick`` (``COURSE_TEST_QUICK=1``; offline, with a mirror) also runs every chapter in the quick
+profile on the real data and checks each recorded figure against its measured quick range; it
+takes about 20 minutes on 2 CPU cores, so ``make test`` leaves it out.
 """
 
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import pytest
 from course_utils import profiles
-from notebook_runner import RESULTS, book_notebooks, chapter_key, chapter_notebooks, execute, stored_outputs
+from notebook_runner import RESULTS, ROOT, book_notebooks, chapter_key, chapter_notebooks, execute, stored_outputs
 
 CHAPTERS = chapter_notebooks()
 ALL = CHAPTERS + book_notebooks()
@@ -53,11 +58,39 @@ def test_runs_in_the_smoke_profile(notebook, fixture_dir, tmp_path):
     report = execute(notebook, "smoke" if key else None, env=env, results_dir=RESULTS)
     assert report.ok, f"{notebook.name} failed: {report.error}"
     if key:
-        record = json.loads((RESULTS / f"{key}.json").read_text(encoding="utf-8"))
-        assert record["profile"] == "smoke" and record["finished"]
-        assert record["metrics"], f"{notebook.name} recorded no figures"
+        record = _check_record(key, "smoke")
         # a range whose name the notebook never records would never be checked
         for profile in profiles.PROFILES:
             expect = profiles.chapter_settings(key, profile).get("expect", {})
             unrecorded = sorted(set(expect) - set(record["metrics"]))
             assert not unrecorded, f"[{key}.{profile}.expect] names figures the notebook does not record: {unrecorded}"
+
+
+def _check_record(key: str, profile: str) -> dict:
+    """The finished record that chapter ``key`` wrote in ``profile``."""
+    record = json.loads((RESULTS / f"{key}.json").read_text(encoding="utf-8"))
+    assert record["profile"] == profile and record["finished"]
+    assert record["metrics"], f"{key} recorded no figures"
+    return record
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
+def test_meets_the_quick_ranges(notebook, real_mirror):
+    if os.environ.get("COURSE_TEST_QUICK") != "1":
+        pytest.skip("quick runs take about 20 minutes: run them with `make test-quick`")
+    key = chapter_key(notebook)
+    (RESULTS / f"{key}.json").unlink(missing_ok=True)
+    # the real data: from the mirror when one is set, else downloaded into the usual cache
+    env = {"COURSE_DATA_DIR": str(ROOT / "data"), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    if real_mirror is not None:
+        env["COURSE_DATA_MIRROR"] = str(real_mirror)
+    report = execute(notebook, "quick", env=env, results_dir=RESULTS)
+    assert report.ok, f"{notebook.name} failed: {report.error}"
+    metrics = _check_record(key, "quick")["metrics"]
+    expect = profiles.chapter_settings(key, "quick").get("expect", {})
+    assert expect, f"[{key}.quick.expect] sets no ranges"
+    for name, (low, high) in expect.items():
+        assert name in metrics, f"{key} did not record {name}"
+        value = metrics[name]["value"]
+        assert low <= value <= high, f"{key}/{name} = {value}, outside the quick range [{low}, {high}]"
