@@ -53,9 +53,20 @@ def use_fixtures(monkeypatch, fixture_dir) -> Path:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; '/truncated/<file>' promises the whole file but sends half of it."""
+    """Serves a folder; '/truncated/<file>' promises the whole file but sends half of it;
+    '/gzip/<file>' always sends it gzip-encoded, Content-Length counting the packed bytes."""
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
+        if self.path.startswith("/gzip/"):
+            import gzip
+
+            body = gzip.compress((Path(self.directory) / self.path.removeprefix("/gzip/")).read_bytes())
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path.startswith("/truncated/"):
             body = (Path(self.directory) / self.path.removeprefix("/truncated/")).read_bytes()
             self.send_response(200)

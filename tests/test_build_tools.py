@@ -42,3 +42,35 @@ def test_the_staged_book_does_not_execute_notebooks_again():
     config = build_book.staged_config()
     assert config["execute"]["execute_notebooks"] == "off"
     assert config["sphinx"]["config"]["language"] == "ja"
+
+
+def test_relative_folders_are_made_absolute_for_the_notebook_kernel(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COURSE_DATA_MIRROR", "../shared/mirror")
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    values = notebook_runner.absolute_paths({"COURSE_RESULTS_DIR": "out", "HF_HUB_OFFLINE": "1"})
+    assert values == {
+        "COURSE_RESULTS_DIR": str(tmp_path / "out"),
+        "HF_HUB_OFFLINE": "1",
+        "COURSE_DATA_MIRROR": str(tmp_path.parent / "shared" / "mirror"),
+    }
+    monkeypatch.setenv("COURSE_DATA_MIRROR", "https://example.org/mirror")
+    assert "COURSE_DATA_MIRROR" not in notebook_runner.absolute_paths({})
+
+
+def test_repeated_inline_scripts_are_kept_once():
+    import sys
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(notebook_runner.ROOT / "book" / "_ext"))
+    import book_pages
+
+    def script(filename, **attributes):
+        return SimpleNamespace(filename=filename, attributes=attributes)
+
+    thebe = script("", body="const THEBE_JS_URL = 'x'")
+    context = {"script_files": [script("a.js"), thebe, script("b.js"), script("", body="const THEBE_JS_URL = 'x'"),
+                                script("a.js", defer="defer")]}
+    book_pages.drop_repeated_scripts(None, "intro", "page.html", context, None)
+    assert [(s.filename, s.attributes) for s in context["script_files"]] == [
+        ("a.js", {}), ("", {"body": "const THEBE_JS_URL = 'x'"}), ("b.js", {}), ("a.js", {"defer": "defer"})]

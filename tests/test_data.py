@@ -96,21 +96,39 @@ def test_local_mirror_folder_is_read_in_place(monkeypatch, tmp_path):
     assert data.fetch("toy", "all") == mirror / entry.path
 
 
-def test_corrupt_mirror_file_is_reported(monkeypatch, tmp_path):
-    entry = _register(monkeypatch)
+def test_corrupt_mirror_file_is_reported_and_never_used(monkeypatch, tmp_path, http_server):
+    base, served = http_server
     mirror = tmp_path / "mirror"
     (mirror / "toy").mkdir(parents=True)
-    (mirror / entry.path).write_bytes(PAYLOAD.replace(b"good", b"bad!"))
+    (mirror / "toy" / "file.tsv").write_bytes(PAYLOAD.replace(b"good", b"bad!"))
     monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
-    with pytest.raises(ChecksumError):
+    entry = _register(monkeypatch, [Source(f"{base}/file.tsv")])
+    with pytest.raises(DataError, match=r"(?s)mirror's copy is damaged.*replace it in the mirror.*HTTP 404"):
         data.fetch("toy", "all")
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    with pytest.warns(UserWarning, match="mirror's copy is damaged"):
+        path = data.fetch("toy", "all")  # the upstream copy, not the mirror's
+    assert path == data.cache_dir() / entry.path and path.read_bytes() == PAYLOAD
+
+
+def test_corrupt_file_at_a_mirror_url_is_not_kept(monkeypatch, http_server):
+    base, served = http_server
+    (served / "toy").mkdir()
+    (served / "toy" / "file.tsv").write_bytes(PAYLOAD.replace(b"good", b"bad!"))
+    entry = _register(monkeypatch)
+    monkeypatch.setenv("COURSE_DATA_MIRROR", base)
+    with pytest.raises(DataError, match=f"COURSE_DATA_MIRROR={base}: the file it gave does not match"):
+        data.fetch("toy", "all")
+    assert list((data.cache_dir() / "toy").iterdir()) == []
+    assert not (data.cache_dir() / entry.path).exists()
 
 
 def test_download_from_a_source_lands_in_the_cache(monkeypatch, http_server):
     base, served = http_server
     (served / "file.tsv").write_bytes(PAYLOAD)
     entry = _register(monkeypatch, [Source(f"{base}/missing.tsv"), Source(f"{base}/file.tsv")])
-    path = data.fetch("toy", "all")
+    with pytest.warns(UserWarning, match="came from .*/file.tsv after: .*/missing.tsv: HTTP 404"):
+        path = data.fetch("toy", "all")
     assert path == data.cache_dir() / entry.path
     assert path.read_bytes() == PAYLOAD
     assert [p.name for p in path.parent.iterdir()] == ["file.tsv"]  # no temporary files left
@@ -139,10 +157,32 @@ def test_truncated_download_is_reported_and_not_kept(monkeypatch, http_server):
     base, served = http_server
     (served / "file.tsv").write_bytes(PAYLOAD)
     entry = _register(monkeypatch, [Source(f"{base}/truncated/file.tsv")])
-    with pytest.raises(DataError, match="truncated/file.tsv"):
+    with pytest.raises(DataError, match="truncated/file.tsv: the download broke off"):
         data.fetch("toy", "all")
     assert list((data.cache_dir() / "toy").iterdir()) == []
     assert not (data.cache_dir() / entry.path).exists()
+
+
+def test_gzip_encoded_response_is_unpacked_and_checked(monkeypatch, http_server):
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/gzip/file.tsv")])
+    assert data.fetch("toy", "all").read_bytes() == PAYLOAD
+
+
+def test_downloaded_file_is_readable_as_the_umask_allows(monkeypatch, http_server):
+    import os
+    import stat
+
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/file.tsv")])
+    old = os.umask(0o022)
+    try:
+        path = data.fetch("toy", "all")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
 def test_no_network_gives_a_clear_message(monkeypatch):
@@ -175,7 +215,30 @@ def test_broken_archive_is_dropped_so_that_it_is_fetched_again(monkeypatch, http
     base, served = http_server
     (served / "bundle.zip").write_bytes(b"not a zip at all")
     _register(monkeypatch, [Source(f"{base}/bundle.zip", data.zip_member("SST-2/file.tsv"))])
-    with pytest.raises(DataError, match="BadZipFile"):
+    with pytest.raises(DataError, match="could not unpack toy/file.tsv from the archive bundle.zip .BadZipFile"):
+        data.fetch("toy", "all")
+    assert not (data.cache_dir() / "_downloads" / "bundle.zip").exists()
+
+
+def test_any_unpacking_error_is_a_data_error(monkeypatch, http_server):
+    base, served = http_server
+    (served / "bundle.tgz").write_bytes(b"payload")
+
+    def broken(archive, target):
+        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+
+    _register(monkeypatch, [Source(f"{base}/bundle.tgz", broken)])
+    with pytest.raises(DataError, match="could not unpack.*EOFError: Compressed file ended"):
+        data.fetch("toy", "all")
+    assert not (data.cache_dir() / "_downloads" / "bundle.tgz").exists()
+
+
+def test_archive_whose_member_fails_the_checksum_is_dropped(monkeypatch, http_server):
+    base, served = http_server
+    with zipfile.ZipFile(served / "bundle.zip", "w") as zf:
+        zf.writestr("SST-2/file.tsv", PAYLOAD.replace(b"good", b"fine"))
+    _register(monkeypatch, [Source(f"{base}/bundle.zip", data.zip_member("SST-2/file.tsv"))])
+    with pytest.raises(DataError, match="does not match the registered size"):
         data.fetch("toy", "all")
     assert not (data.cache_dir() / "_downloads" / "bundle.zip").exists()
 
@@ -185,6 +248,22 @@ def test_unmirrored_resource_skips_the_mirror(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA_MIRROR", str(tmp_path))
     with pytest.raises(DataError, match="no download source is registered"):
         data.fetch("toy", "all")
+
+
+def test_sha256sum_and_sha256sums_listing(tmp_path):
+    (tmp_path / "a.tsv").write_bytes(PAYLOAD)
+    assert data.sha256sum(tmp_path / "a.tsv") == _digest(PAYLOAD)
+    listing = tmp_path / "SHA256SUMS"
+    listing.write_text(f"{_digest(PAYLOAD)}  ./SST-2/a.tsv\n{_digest(b'')} *emotion/b.txt\n\n")
+    assert data.read_sha256sums(listing) == {"SST-2/a.tsv": _digest(PAYLOAD), "emotion/b.txt": _digest(b"")}
+
+
+def test_cache_outside_a_project_is_in_the_home_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_DATA_DIR")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert data.project_root() is None
+    assert data.cache_dir() == tmp_path / "home" / ".cache" / "nlp-pytorch-ja" / "data"
 
 
 def test_fixture_folder_needs_its_checksums(monkeypatch, tmp_path, use_fixtures):

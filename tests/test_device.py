@@ -17,17 +17,32 @@ def test_cpu_is_announced_in_one_line(monkeypatch, capsys):
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     assert dev.get_device() == torch.device("cpu")
     out = capsys.readouterr().out
-    assert out.count("\n") == 1 and "CPU" in out
+    assert out == "GPU が見つからないため CPU で実行します。\n"
     dev.get_device(announce=False)
     assert capsys.readouterr().out == ""
 
 
-def test_forced_device(monkeypatch):
+def test_forced_device(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_DEVICE", "cpu")
-    assert dev.get_device(announce=False).type == "cpu"
+    assert dev.get_device().type == "cpu"
+    assert capsys.readouterr().out == "COURSE_DEVICE=cpu の指定により CPU で実行します。\n"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(RuntimeError, match="CUDA is not available"):
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="'cuda' was asked for, but CUDA is not available"):
         dev.get_device("cuda")
+    with pytest.raises(ValueError, match="'mps' was asked for, but MPS is not available"):
+        dev.get_device("mps")
+    with pytest.raises(ValueError, match="unknown device 'gpu'.*COURSE_DEVICE"):
+        dev.get_device("gpu")
+
+
+def test_auto_profile_follows_the_chosen_device(monkeypatch):
+    from course_utils.profiles import resolve_profile
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_profile("auto") == "full"
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")
+    assert resolve_profile("auto") == "quick"
 
 
 def test_device_name():

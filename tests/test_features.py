@@ -30,6 +30,33 @@ def test_rows_follow_the_input_order_and_match_one_by_one(minilm):
             np.testing.assert_allclose(batched[i], single, atol=1e-4)
 
 
+def test_switches_dropout_off_even_if_the_model_was_left_training(minilm):
+    model, tokenizer = minilm
+    texts = ["dropout would make these vary", "from one call to the next"]
+    model.train()
+    with torch.no_grad():  # the check is meaningful only if training mode really varies the output
+        inputs = tokenizer(texts, padding=True, return_tensors="pt")
+        assert not torch.equal(model(**inputs).last_hidden_state, model(**inputs).last_hidden_state)
+    first = cls_features(model, tokenizer, texts, "cpu")
+    assert not model.training
+    model.train()
+    second = cls_features(model, tokenizer, texts, "cpu")
+    np.testing.assert_array_equal(first, second)
+    model.eval()
+
+
+def test_max_length_truncates_long_texts(minilm):
+    model, tokenizer = minilm
+    long_text = "the message starts plainly " + "but then it goes on and on with many more words " * 10
+    truncated = cls_features(model, tokenizer, [long_text], "cpu", max_length=8)
+    assert not np.allclose(truncated, cls_features(model, tokenizer, [long_text], "cpu"), atol=1e-4)
+    with torch.no_grad():
+        inputs = tokenizer(long_text, truncation=True, max_length=8, return_tensors="pt")
+        assert inputs["input_ids"].shape[1] == 8
+        expected = model(**inputs).last_hidden_state[0, 0].numpy()
+    np.testing.assert_allclose(truncated[0], expected, atol=1e-4)
+
+
 def test_bad_inputs(minilm):
     model, tokenizer = minilm
     with pytest.raises(TypeError, match="not a single string"):

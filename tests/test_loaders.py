@@ -50,6 +50,17 @@ def test_emotion_offline_without_files_says_what_to_do(monkeypatch):
         loaders.load_emotion()
 
 
+def test_emotion_with_a_damaged_cached_file_is_reported_not_replaced_by_the_hub(monkeypatch, fixture_dir):
+    from course_utils.data import ChecksumError, cache_dir
+
+    cached = cache_dir() / "emotion" / "train.txt"
+    cached.parent.mkdir(parents=True)
+    cached.write_text("i feel fine;joy\n")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ChecksumError, match="train.txt has"):
+        loaders.load_emotion()
+
+
 def test_jawiki_paragraphs(use_fixtures):
     paragraphs = loaders.load_jawiki_paragraphs()
     assert len(paragraphs) == 600

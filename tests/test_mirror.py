@@ -23,23 +23,15 @@ def mirror(real_mirror, monkeypatch) -> Path:
     return real_mirror
 
 
-def _mirror_sums(mirror: Path) -> dict[str, str]:
-    sums = {}
-    for line in (mirror / "SHA256SUMS").read_text().splitlines():
-        digest, rel = line.split(maxsplit=1)
-        sums[rel.removeprefix("./")] = digest
-    return sums
-
-
 def test_every_mirrored_file_matches_its_checksum(mirror):
-    sums = _mirror_sums(mirror)
+    sums = data.read_sha256sums(mirror / "SHA256SUMS")
     assert sums
     for rel, digest in sums.items():
         assert data.sha256sum(mirror / rel) == digest, rel
 
 
 def test_registry_agrees_with_the_mirror(mirror):
-    sums = _mirror_sums(mirror)
+    sums = data.read_sha256sums(mirror / "SHA256SUMS")
     for name in data.resources():
         res = data.get_resource(name)
         for entry in res.files.values():

@@ -31,8 +31,11 @@ def test_hub_name_online_is_passed_through(monkeypatch):
 
 
 def test_hub_name_offline_says_what_to_do(monkeypatch, tmp_path):
+    from huggingface_hub import constants
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    # an empty cache (huggingface_hub reads HF_HUB_CACHE once, when it is imported)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
     with pytest.raises(ModelNotAvailable, match="'distilbert-base-uncased' is not in the local"):
         models.resolve_model("distilbert-base-uncased")
 

@@ -38,7 +38,8 @@ def test_every_chapter_defines_every_profile():
         for profile in profiles.PROFILES:
             cfg = profiles.chapter_settings(chapter, profile)
             assert isinstance(cfg["seed"], int)
-            for name, bounds in cfg.get("expect", {}).items():
+            ranges = [*cfg.get("expect", {}).items(), *cfg.get("target", {}).items()]
+            for name, bounds in ranges:
                 assert len(bounds) == 2 and bounds[0] <= bounds[1], (chapter, profile, name)
 
 

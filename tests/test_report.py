@@ -98,6 +98,18 @@ def test_a_value_outside_its_range_is_flagged():
     assert MetricRow("text", value="shall", expected=(0, 1)).in_expected_range is None
 
 
+def test_targets_come_from_the_full_target_table_and_are_checked():
+    from course_utils.profiles import chapter_settings
+
+    targets = report.chapter_targets("ch05")
+    assert targets == {name: tuple(map(float, bounds)) for name, bounds in chapter_settings("ch05", "full").target.items()}
+    assert targets["test_ppl_lstm"] == (1.0, 80.0)
+    record = {"metrics": {"ppl": {"value": 120.0, "unit": "", "expected": [1, 300]}, "acc": {"value": 0.9, "unit": ""}}}
+    ppl, acc = compare_chapter("ch09", record, [], {"ppl": (1.0, 105.0), "acc": (0.8, 1.0)})
+    assert ppl.meets_target is False and acc.meets_target is True
+    assert MetricRow("ppl", target=(1.0, 105.0)).meets_target is None
+
+
 def test_a_chapter_without_results_still_lists_targets_and_references():
     rows = compare_chapter("ch09", None, [_ref("CNN", 0.81)], {"acc": (0.5, 1.0)})
     assert [(row.metric, row.recorded) for row in rows] == [("acc", False), (None, False)]

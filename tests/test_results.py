@@ -82,3 +82,19 @@ def test_peak_memory_is_this_process_not_its_parent():
         check=True, capture_output=True, text=True,
     ).stdout)
     assert mine > 300 and child < mine - 200
+
+
+def test_a_missed_target_is_reported_and_stored_but_does_not_fail(tmp_path, capsys):
+    import torch
+
+    cfg = Settings("ch99", "full", {"expect": {"ppl": [1.0, 300.0]}, "target": {"ppl": [1.0, 105.0]}})
+    run = ChapterRun("ch99", "full", cfg, torch.device("cpu"))
+    assert run.record("ppl", 120.0) == 120.0
+    assert "目標に届きませんでした: ppl = 120（目標 1〜105）" in capsys.readouterr().out
+    run.record("other", 0.5)
+    saved = json.loads((tmp_path / "results" / "ch99.json").read_text())["metrics"]
+    assert saved["ppl"]["target"] == [1.0, 105.0] and saved["ppl"]["target_met"] is False
+    assert "target" not in saved["other"]
+    run.record("ppl", 90.0)
+    assert capsys.readouterr().out == ""
+    assert json.loads((tmp_path / "results" / "ch99.json").read_text())["metrics"]["ppl"]["target_met"] is True

@@ -86,4 +86,16 @@ def test_history_plot_marks_the_best_epoch():
     history = training.History([{"epoch": 1, "train_loss": 1.0, "val_loss": 0.9}, {"epoch": 2, "train_loss": 0.5, "val_loss": 0.95}], 1)
     ax = history.plot()
     assert len(ax.get_lines()) == 3
-    assert "epoch 1" in ax.get_legend().get_texts()[-1].get_text()
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["訓練データの損失", "検証データの損失", "最良（エポック 1）"]
+    assert ax.get_ylabel() == "損失"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_fit_with_a_class_weighted_loss_on_the_gpu():
+    x, y = _separable()
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    model = nn.Linear(2, 2).cuda()
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 3.0], device="cuda"))
+    history = training.fit(model, loader, loader, loss_fn, torch.optim.SGD(model.parameters(), lr=0.5), "cuda", epochs=2)
+    assert len(history.records) == 2

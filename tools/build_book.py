@@ -126,6 +126,8 @@ def build_html(strict: bool) -> Path:
 
 
 def main() -> int:
+    """``make book``: execute the notebooks (or reuse the executed copies), build the HTML, print
+    where it is and the run report; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", help="smoke, quick, full or auto (default: COURSE_PROFILE, else auto)")
     parser.add_argument("--reuse-executed", action="store_true", help=f"use the notebooks in {EXECUTED}")

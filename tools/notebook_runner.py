@@ -21,6 +21,12 @@ import papermill
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "executed"
 RESULTS = ROOT / "_build" / "results"
+# A cell that runs longer than this is taken to hang and fails the run (the full profile's longest
+# training cells take minutes on a GPU; a CPU run of the full profile may take hours).
+CELL_TIMEOUT_S = 4 * 3600
+# Environment variables that name folders: the notebooks run in notebooks/, so a relative path
+# given by the caller is made absolute against the caller's working folder first.
+PATH_VARIABLES = ("COURSE_DATA_DIR", "COURSE_DATA_MIRROR", "COURSE_RESULTS_DIR", "COURSE_DATA_FIXTURES")
 
 
 @dataclass
@@ -100,6 +106,17 @@ def _environment(values: dict[str, str]):
                 os.environ[key] = old
 
 
+def absolute_paths(values: dict[str, str]) -> dict[str, str]:
+    """``values`` plus every :data:`PATH_VARIABLES` entry of ``values`` or of the environment,
+    made absolute against the working folder (a mirror given as a URL is left alone)."""
+    result = dict(values)
+    for key in PATH_VARIABLES:
+        value = result.get(key, os.environ.get(key))
+        if value and "://" not in value:
+            result[key] = str(Path(value).expanduser().resolve())
+    return result
+
+
 def _error_summary(exc: Exception) -> str:
     """The notebook's own error (papermill wraps it) in a few lines."""
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
@@ -130,7 +147,7 @@ def execute(
     }
     start = time.perf_counter()
     error = ""
-    with _environment(values):
+    with _environment(absolute_paths(values)):
         try:
             papermill.execute_notebook(
                 str(notebook),
@@ -140,6 +157,7 @@ def execute(
                 kernel_name="python3",
                 progress_bar=False,
                 request_save_on_cell_execute=True,
+                execution_timeout=CELL_TIMEOUT_S,
             )
         except Exception as exc:  # papermill raises its own and nbclient's errors
             error = _error_summary(exc)

@@ -27,5 +27,6 @@ def drop_repeated_scripts(app, pagename: str, templatename: str, context: dict[s
 
 
 def setup(app) -> dict[str, Any]:
+    """Sphinx's entry point: run :func:`drop_repeated_scripts` on every page."""
     app.connect("html-page-context", drop_repeated_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tarfile
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
@@ -87,7 +87,6 @@ class Resource:
     attribution: str
     homepage: str
     mirrored: bool = True
-    notes: str = field(default="")
 
 
 def zip_member(member: str) -> Extractor:
@@ -151,7 +150,7 @@ _REGISTRY: dict[str, Resource] = {
                     ),
                 }
             ),
-            license="GLUE ships no licence file for SST-2; see the Stanford Sentiment Treebank.",
+            license="GLUE は SST-2 のライセンスを定めていません（元の Stanford Sentiment Treebank を参照）",
             attribution=(
                 "Socher et al. (2013), Recursive Deep Models for Semantic Compositionality Over "
                 "a Sentiment Treebank; Wang et al. (2018), GLUE."
@@ -176,7 +175,7 @@ _REGISTRY: dict[str, Resource] = {
                     )
                 }
             ),
-            license="CC BY 4.0 (UCI Machine Learning Repository)",
+            license="CC BY 4.0（UCI Machine Learning Repository）",
             attribution=(
                 "Almeida, T. A. and Gómez Hidalgo, J. M. (2011), SMS Spam Collection v.1; "
                 "CSV as used by prateekjoshi565/Fine-Tuning-BERT (Apache-2.0)."
@@ -205,13 +204,12 @@ _REGISTRY: dict[str, Resource] = {
                     ),
                 }
             ),
-            license="For educational and research purposes only (data set card).",
+            license="教育・研究目的での利用に限る（データセットカードの記載）",
             attribution=(
                 "Saravia et al. (2018), CARER: Contextualized Affect Representations for Emotion "
                 "Recognition."
             ),
             homepage="https://huggingface.co/datasets/dair-ai/emotion",
-            notes="Online, load_emotion() reads it through datasets.load_dataset('dair-ai/emotion').",
         ),
         Resource(
             name="jawiki_kyoto",
@@ -256,7 +254,7 @@ _REGISTRY: dict[str, Resource] = {
                     )
                 }
             ),
-            license="Apache-2.0 (word2vec project)",
+            license="Apache-2.0（word2vec プロジェクト）",
             attribution="Mikolov et al. (2013), Distributed Representations of Words and Phrases.",
             homepage="https://code.google.com/archive/p/word2vec/",
             mirrored=False,
@@ -319,6 +317,17 @@ def sha256sum(path: Path) -> str:
     return digest.hexdigest()
 
 
+def read_sha256sums(path: Path) -> dict[str, str]:
+    """The ``sha256sum`` listing at ``path`` as {relative path: hex digest} (the mirror's and the
+    test fixtures' SHA256SUMS files)."""
+    sums = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, rel = line.split(maxsplit=1)
+            sums[rel.lstrip("*").removeprefix("./")] = digest
+    return sums
+
+
 _verified: dict[tuple[str, int, int], str] = {}
 
 
@@ -346,13 +355,10 @@ def _fixture_file(entry: DataFile) -> Path | None:
     if not folder:
         return None
     root = Path(folder)
-    sums = {}
     sums_file = root / "SHA256SUMS"
     if not sums_file.is_file():
         raise DataError(f"{ENV_FIXTURES}={root} has no SHA256SUMS file")
-    for line in sums_file.read_text().splitlines():
-        digest, rel = line.split(maxsplit=1)
-        sums[rel.removeprefix("./")] = digest
+    sums = read_sha256sums(sums_file)
     path = root / entry.path
     if entry.path not in sums or not path.is_file():
         raise DataError(f"fixture data in {root} has no {entry.path}")
@@ -361,29 +367,51 @@ def _fixture_file(entry: DataFile) -> Path | None:
 
 
 def _download(url: str, target: Path, desc: str) -> None:
-    """Download ``url`` to ``target`` through a temporary file, with a progress bar."""
+    """Download ``url`` to ``target`` through a temporary file, with a progress bar.
+
+    The file is asked for without content encoding: with gzip, ``requests`` would unpack the body
+    and the byte count would no longer match Content-Length (raw.githubusercontent.com does this).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    tmp = Path(tmp_name)
+    tmp = _temporary_file(target, ".part")
     try:
-        with os.fdopen(fd, "wb") as out:
-            with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) as resp:
+        with open(tmp, "wb") as out:
+            with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+                              headers={"Accept-Encoding": "identity"}) as resp:
                 resp.raise_for_status()
-                total = int(resp.headers.get("content-length") or 0) or None
+                encoded = resp.headers.get("content-encoding", "identity").lower() != "identity"
+                total = None if encoded else int(resp.headers.get("content-length") or 0) or None
                 with tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False) as bar:
                     for block in resp.iter_content(CHUNK):
                         out.write(block)
                         bar.update(len(block))
             if total is not None and out.tell() != total:
-                raise DataError(f"download of {url} stopped after {out.tell():,} of {total:,} bytes")
+                raise DataError(f"the download broke off after {out.tell():,} of {total:,} bytes")
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
 
 
+def _temporary_file(target: Path, suffix: str) -> Path:
+    """A new, empty file beside ``target`` with a unique name (so that two runs never share one),
+    readable as the user's umask allows (``mkstemp`` alone would make it private to the owner)."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)
+    return Path(name)
+
+
 def _fetch_from(source: Source, entry: DataFile, target: Path) -> None:
-    """Get ``entry`` from one source into ``target`` (checked before it is renamed into place)."""
-    partial = target.with_name(f".{target.name}.verify")
+    """Get ``entry`` from one source into ``target`` (checked before it is renamed into place).
+
+    Raises :class:`DataError` that names the source for a file that fails its checksum and for
+    an archive that cannot be unpacked (the archive is then deleted, to be fetched again).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = _temporary_file(target, ".verify")
+    archive = None
     try:
         if source.extract is None:
             _download(source.url, partial, desc=target.name)
@@ -393,16 +421,31 @@ def _fetch_from(source: Source, entry: DataFile, target: Path) -> None:
                 _download(source.url, archive, desc=archive.name)
             try:
                 source.extract(archive, partial)
-            except Exception:
-                archive.unlink(missing_ok=True)  # a broken archive is fetched again next time
-                raise
-        verify(partial, entry.sha256, entry.size)
+            except Exception as exc:
+                archive.unlink(missing_ok=True)
+                raise DataError(
+                    f"could not unpack {entry.path} from the archive {archive.name} "
+                    f"({type(exc).__name__}: {exc}); the archive was deleted and is fetched again next time"
+                ) from exc
+        try:
+            verify(partial, entry.sha256, entry.size)
+        except ChecksumError:
+            if archive is not None:
+                archive.unlink(missing_ok=True)
+            raise DataError(
+                f"the file it gave does not match the registered size {entry.size:,} bytes and "
+                f"sha256 {entry.sha256} (a changed or damaged upstream file); it was not kept"
+            ) from None
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
 
 
 def _describe_error(exc: Exception) -> str:
+    if isinstance(exc, DataError):
+        return str(exc)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return f"the download broke off before the whole file arrived ({exc})"
     if isinstance(exc, requests.ConnectionError):
         return "could not connect (no network, or the host is unreachable)"
     if isinstance(exc, requests.Timeout):
@@ -412,11 +455,32 @@ def _describe_error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+# What one location may fail with; fetch() notes it and tries the next location.
+FETCH_ERRORS = (requests.RequestException, OSError, DataError)
+
+
+def _from_mirror(mirror: str, entry: DataFile, target: Path) -> Path:
+    """``entry`` from the mirror (a folder, read in place, or a base URL, downloaded to ``target``)."""
+    if "://" in mirror:
+        _fetch_from(Source(mirror.rstrip("/") + "/" + entry.path), entry, target)
+        return target
+    mirrored = Path(mirror).expanduser().resolve() / entry.path
+    if not mirrored.is_file():
+        raise DataError(f"{mirrored} is not in the mirror folder")
+    try:
+        verify(mirrored, entry.sha256, entry.size)
+    except ChecksumError as exc:
+        raise DataError(f"the mirror's copy is damaged or a different file ({exc}); replace it in the mirror") from None
+    return mirrored
+
+
 def fetch(name: str, key: str) -> Path:
     """Return a local path to the registered file ``key`` of resource ``name``, checked.
 
-    Raises :class:`ChecksumError` for a cached or mirrored file with a wrong checksum and
-    :class:`DataError` when no location could provide the file; both say how to fix it.
+    Raises :class:`ChecksumError` for a cached file with a wrong checksum and :class:`DataError`
+    when no location could provide the file (a damaged copy in the mirror or from a source is
+    never used: the next location is tried, and the error lists what each one gave); both say
+    how to fix it.
     """
     res = get_resource(name)
     entry = get_file(name, key)
@@ -432,27 +496,20 @@ def fetch(name: str, key: str) -> Path:
     tried: list[str] = []
     mirror = os.environ.get(ENV_MIRROR, "").strip()
     if mirror and res.mirrored:
-        if "://" in mirror:
-            url = mirror.rstrip("/") + "/" + entry.path
-            try:
-                _fetch_from(Source(url), entry, target)
-                return target
-            except (requests.RequestException, DataError) as exc:
-                tried.append(f"{url}: {_describe_error(exc)}")
-        else:
-            mirrored = Path(mirror).expanduser() / entry.path
-            if mirrored.is_file():
-                verify(mirrored, entry.sha256, entry.size)
-                return mirrored
-            tried.append(f"{mirrored}: not in the mirror folder")
+        try:
+            return _from_mirror(mirror, entry, target)
+        except FETCH_ERRORS as exc:
+            tried.append(f"{ENV_MIRROR}={mirror}: {_describe_error(exc)}")
 
-    target.parent.mkdir(parents=True, exist_ok=True)
     for source in entry.sources:
         try:
             _fetch_from(source, entry, target)
-            return target
-        except (requests.RequestException, OSError, zipfile.BadZipFile, tarfile.TarError, KeyError, DataError) as exc:
+        except FETCH_ERRORS as exc:
             tried.append(f"{source.url}: {_describe_error(exc)}")
+            continue
+        if tried:
+            warnings.warn(f"{entry.path} came from {source.url} after: {'; '.join(tried)}", stacklevel=2)
+        return target
 
     where = "\n".join(f"  - {t}" for t in tried) or "  - (no download source is registered)"
     raise DataError(

@@ -14,25 +14,46 @@ ENV_DEVICE = "COURSE_DEVICE"
 def get_device(preferred: str | None = None, *, announce: bool = True) -> torch.device:
     """The device to compute on: CUDA, else Apple's MPS, else the CPU.
 
-    ``preferred`` (or the ``COURSE_DEVICE`` environment variable) forces one, e.g. ``"cpu"``.
+    ``preferred`` (or the ``COURSE_DEVICE`` environment variable) forces one, e.g. ``"cpu"``;
+    an unknown or unavailable device is a :class:`ValueError` that says what to set instead.
     On the CPU a one-line notice says so.
     """
     name = preferred or os.environ.get(ENV_DEVICE)
     if name:
-        device = torch.device(name)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError(
-                f"device {name!r} was asked for, but CUDA is not available here; "
-                f"unset {ENV_DEVICE} or choose 'cpu'"
-            )
+        device = _forced_device(name)
     elif torch.cuda.is_available():
         device = torch.device("cuda")
-    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    elif _mps_available():
         device = torch.device("mps")
     else:
         device = torch.device("cpu")
     if announce and device.type == "cpu":
-        print("GPU が見つからないため CPU で実行します（時間のかかるセルは quick プロファイルで小さくしてあります）。")
+        reason = f"{ENV_DEVICE}={name} の指定により" if name else "GPU が見つからないため"
+        print(f"{reason} CPU で実行します。")
+    return device
+
+
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+
+
+def _forced_device(name: str) -> torch.device:
+    """The device named by the user, checked: it must exist in torch and be usable here."""
+    try:
+        device = torch.device(name.strip().lower())
+    except RuntimeError:
+        raise ValueError(
+            f"unknown device {name!r}; use 'cpu', 'cuda' (or 'cuda:0', ...) or 'mps' "
+            f"(set by the argument or the {ENV_DEVICE} environment variable)"
+        ) from None
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": _mps_available()}
+    if device.type not in available:
+        raise ValueError(f"device {name!r} is not supported here; use 'cpu', 'cuda' or 'mps'")
+    if not available[device.type]:
+        raise ValueError(
+            f"device {name!r} was asked for, but {device.type.upper()} is not available here; "
+            f"unset {ENV_DEVICE} or choose 'cpu'"
+        )
     return device
 
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from course_utils.data import DataError, fetch, get_file
+from course_utils.data import ChecksumError, DataError, fetch, get_file
 
 if TYPE_CHECKING:
-    from datasets import DatasetDict
+    from datasets import DatasetDict, Features
 
 EMOTION_LABELS = ("sadness", "joy", "love", "anger", "fear", "surprise")
 EMOTION_HUB_NAME = "dair-ai/emotion"
@@ -59,7 +59,7 @@ def _read_emotion_file(path) -> dict[str, list]:
     return {"text": texts, "label": labels}
 
 
-def emotion_features():
+def emotion_features() -> Features:
     """The ``datasets`` features of dair-ai/emotion: text and a ClassLabel with its six names."""
     from datasets import ClassLabel, Features, Value
 
@@ -77,6 +77,8 @@ def load_emotion() -> DatasetDict:
 
     try:
         paths = {split: fetch("emotion", split) for split in ("train", "validation", "test")}
+    except ChecksumError:
+        raise  # a damaged file in the cache is reported, not replaced silently by the Hub's copy
     except DataError as local_error:
         try:
             return load_dataset(EMOTION_HUB_NAME)

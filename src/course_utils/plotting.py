@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import matplotlib
 import matplotlib.pyplot as plt
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.axes import Axes
 
 
 def setup_plot_style() -> str:
@@ -29,14 +36,14 @@ def setup_plot_style() -> str:
 
 
 def plot_confusion_matrix(
-    y_true,
-    y_pred,
-    labels,
+    y_true: Sequence[int] | np.ndarray,
+    y_pred: Sequence[int] | np.ndarray,
+    labels: Sequence[str],
     *,
     normalize: bool = True,
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
-):
+) -> Axes:
     """A confusion matrix (rows: true label, columns: prediction), row-normalised by default.
 
     ``y_true``/``y_pred`` are class indices and ``labels`` the class names in index order

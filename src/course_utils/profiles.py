@@ -3,7 +3,8 @@
 - ``smoke``: tests; tiny inputs, runs in seconds.
 - ``quick``: a CPU; the real data, small models, minutes.
 - ``full``: a GPU; the reference models and settings.
-- ``auto``: ``full`` when CUDA is available, else ``quick``.
+- ``auto``: ``full`` when the chapter will run on CUDA (see :func:`course_utils.device.get_device`,
+  which ``COURSE_DEVICE`` overrides), else ``quick``.
 
 The profile comes from the notebook's papermill parameter ``profile`` when it is set, else from
 the ``COURSE_PROFILE`` environment variable, else ``auto``. The settings live in
@@ -45,6 +46,7 @@ class Settings(Mapping[str, Any]):
             ) from None
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The setting ``key``, or ``default`` where the chapter does not define it."""
         return self._values.get(key, default)
 
     def __contains__(self, key: object) -> bool:
@@ -80,9 +82,9 @@ def resolve_profile(requested: str | None = None) -> str:
     """The profile to run: ``requested`` if given, else ``COURSE_PROFILE``, else ``auto``."""
     name = (requested or os.environ.get(ENV_PROFILE) or "auto").strip().lower()
     if name == "auto":
-        import torch
+        from course_utils.device import get_device
 
-        return "full" if torch.cuda.is_available() else "quick"
+        return "full" if get_device(announce=False).type == "cuda" else "quick"
     if name not in PROFILES:
         raise ProfileError(
             f"unknown profile {name!r}; choose one of {', '.join(PROFILES)} or 'auto' "

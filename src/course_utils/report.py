@@ -4,7 +4,8 @@ Each chapter records its key figures with ``run.record()`` (:mod:`course_utils.r
 results page lines them up, per chapter, with
 
 - the range that the run's profile expects (stored with the figure),
-- the chapter's target: the range ``[chNN.full.expect]`` of ``profiles.toml``,
+- the chapter's target: the range ``[chNN.full.target]`` of ``profiles.toml`` (the issue's
+  targets for the full profile on a GPU),
 - the published reference figures of ``references.toml`` (the only hand-typed numbers), matched
   by metric name; a reference that names no metric is shown on a row of its own.
 """
@@ -63,6 +64,13 @@ class MetricRow:
         if not self.recorded or self.expected is None or not isinstance(self.value, (int, float)):
             return None
         return self.expected[0] <= self.value <= self.expected[1]
+
+    @property
+    def meets_target(self) -> bool | None:
+        """Whether the value reaches the chapter's target (None: no value or no target)."""
+        if not self.recorded or self.target is None or not isinstance(self.value, (int, float)):
+            return None
+        return self.target[0] <= self.value <= self.target[1]
 
 
 class ReferencesFileError(ValueError):
@@ -134,12 +142,12 @@ def reference_sources() -> list[tuple[str, str]]:
 
 
 def chapter_targets(chapter: str) -> dict[str, Range]:
-    """The chapter's targets: the ranges of ``[chNN.full.expect]`` (empty for an unknown chapter)."""
+    """The chapter's targets: the ranges of ``[chNN.full.target]`` (empty for an unknown chapter)."""
     try:
-        expect = chapter_settings(chapter, "full").get("expect", {})
+        target = chapter_settings(chapter, "full").get("target", {})
     except ProfileError:
         return {}
-    return {name: (float(low), float(high)) for name, (low, high) in expect.items()}
+    return {name: (float(low), float(high)) for name, (low, high) in target.items()}
 
 
 def compare_chapter(

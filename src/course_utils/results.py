@@ -3,8 +3,9 @@
 A notebook starts with :func:`start_chapter`, which resolves the profile, loads the chapter's
 settings, picks the device, seeds the generators and sets the plot style. ``run.record(...)``
 then stores a metric in ``<results dir>/<chapter>.json`` and checks it against the range the
-profile expects (``[chXX.<profile>.expect]`` in ``profiles.toml``); ``run.finish()`` adds the wall
-time and the kernel's peak memory.
+profile expects (``[chXX.<profile>.expect]`` in ``profiles.toml``: outside it the notebook fails)
+and against the profile's target (``[chXX.<profile>.target]``: a miss is reported, not fatal);
+``run.finish()`` adds the wall time and the kernel's peak memory.
 """
 
 from __future__ import annotations
@@ -82,20 +83,35 @@ class ChapterRun:
         expect = self.cfg.get("expect", {})
         return tuple(expect[name]) if name in expect else None
 
+    def target_range(self, name: str) -> tuple[float, float] | None:
+        """The (low, high) target of the profile for metric ``name``, if it sets one."""
+        target = self.cfg.get("target", {})
+        return tuple(target[name]) if name in target else None
+
     def record(self, name: str, value: Any, unit: str = "") -> Any:
-        """Store metric ``name`` and check it against the expected range; returns ``value``."""
+        """Store metric ``name``, check it against the expected range and the target; returns ``value``.
+
+        Outside the expected range raises :class:`ResultOutOfRange`; a missed target prints a
+        notice and is stored with the figure (``target_met``) for the results page.
+        """
         if hasattr(value, "item"):
             value = value.item()
         if isinstance(value, float) and not math.isfinite(value):
             raise ResultOutOfRange(f"{self.chapter}/{name} is {value}, not a finite number")
-        bounds = self.expected_range(name)
-        self.metrics[name] = {"value": value, "unit": unit, "expected": bounds}
+        bounds, target = self.expected_range(name), self.target_range(name)
+        entry: dict[str, Any] = {"value": value, "unit": unit, "expected": bounds}
+        if target is not None:
+            entry["target"] = target
+            entry["target_met"] = target[0] <= value <= target[1]
+        self.metrics[name] = entry
         self._save()
         if bounds is not None and not bounds[0] <= value <= bounds[1]:
             raise ResultOutOfRange(
                 f"{self.chapter}/{name} = {value} is outside the range [{bounds[0]}, {bounds[1]}] "
                 f"expected in the {self.profile!r} profile"
             )
+        if target is not None and not entry["target_met"]:
+            print(f"目標に届きませんでした: {name} = {value:.4g}（目標 {target[0]:g}〜{target[1]:g}）")
         return value
 
     def finish(self) -> dict[str, Any]:

@@ -103,6 +103,10 @@ def predict(
     return torch.cat(all_logits), torch.cat(all_targets)
 
 
+# Japanese legend labels of History.plot for the keys that fit() records.
+CURVE_LABELS = {"train_loss": "訓練データの損失", "val_loss": "検証データの損失", "val_accuracy": "検証データの正解率"}
+
+
 @dataclass
 class History:
     """Per-epoch records of :func:`fit` (train_loss, val_loss, val_<metric>, seconds)."""
@@ -113,18 +117,19 @@ class History:
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.records).set_index("epoch")
 
-    def plot(self, keys: tuple[str, ...] = ("train_loss", "val_loss"), ax=None, title: str | None = None):
-        """A learning curve of ``keys`` over the epochs, the best epoch marked."""
+    def plot(self, keys: tuple[str, ...] = ("train_loss", "val_loss"), ax: Any = None,
+             title: str | None = None) -> Any:
+        """A learning curve of ``keys`` over the epochs, the best epoch marked; returns the axes."""
         import matplotlib.pyplot as plt
 
         ax = ax or plt.subplots()[1]
         frame = self.to_frame()
         for key in keys:
-            ax.plot(frame.index, frame[key], marker="o", label=key)
+            ax.plot(frame.index, frame[key], marker="o", label=CURVE_LABELS.get(key, key))
         if self.best_epoch is not None:
-            ax.axvline(self.best_epoch, color="gray", linestyle="--", label=f"最良 (epoch {self.best_epoch})")
+            ax.axvline(self.best_epoch, color="gray", linestyle="--", label=f"最良（エポック {self.best_epoch}）")
         ax.set_xlabel("エポック")
-        ax.set_ylabel("値")
+        ax.set_ylabel("損失" if all(key.endswith("loss") for key in keys) else "値")
         ax.set_title(title or "学習曲線")
         ax.legend()
         return ax
@@ -162,7 +167,8 @@ def fit(
         )
         seconds = time.perf_counter() - start
         logits, targets = predict(model, val_loader, device, progress=False)
-        val_loss = loss_fn(logits, targets).item()
+        # predict() returns CPU tensors; the loss may hold tensors on the device (class weights)
+        val_loss = loss_fn(logits.to(device), targets.to(device)).item()
         record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss}
         record.update({f"val_{name}": fn(logits, targets) for name, fn in metrics.items()})
         record["seconds"] = seconds

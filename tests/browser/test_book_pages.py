@@ -233,6 +233,23 @@ def test_chapter_page_shows_its_figures(visits, page_name):
 
 
 @pytest.mark.parametrize("page_name", CHAPTERS)
+def test_chapter_page_opens_with_what_it_teaches(visits, page_name):
+    """The "このチャプターで学ぶこと" box is rendered as an admonition, above the first section."""
+    page = visits(page_name).page
+    titles = [title.strip() for title in page.eval_on_selector_all(
+        "article .admonition .admonition-title", "nodes => nodes.map(n => n.textContent)")]
+    assert "このチャプターで学ぶこと" in titles, f"{page_name}: admonitions {titles}"
+    box = page.query_selector("article .admonition:has(.admonition-title:text-is('このチャプターで学ぶこと'))")
+    assert box is not None and len(box.inner_text()) > 40 and box.query_selector("li") is not None
+
+
+def test_search_box_speaks_japanese(visits):
+    page = visits(PAGES[0]).page
+    placeholders = page.eval_on_selector_all("input[name='q']", "nodes => nodes.map(n => n.placeholder)")
+    assert placeholders and all(text == "この本を検索…" for text in placeholders), placeholders
+
+
+@pytest.mark.parametrize("page_name", CHAPTERS)
 def test_chapter_page_has_colab_and_download_buttons(visits, page_name, site):
     config = _config()
     repository = config["repository"]["url"].removeprefix("https://github.com/").rstrip("/")
