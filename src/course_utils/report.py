@@ -61,16 +61,17 @@ class MetricRow:
     @property
     def in_expected_range(self) -> bool | None:
         """Whether the value lies in the run's expected range (None: no value or no range)."""
-        if not self.recorded or self.expected is None or not isinstance(self.value, (int, float)):
-            return None
-        return self.expected[0] <= self.value <= self.expected[1]
+        return self._within(self.expected)
 
     @property
     def meets_target(self) -> bool | None:
         """Whether the value reaches the chapter's target (None: no value or no target)."""
-        if not self.recorded or self.target is None or not isinstance(self.value, (int, float)):
+        return self._within(self.target)
+
+    def _within(self, bounds: Range | None) -> bool | None:
+        if not self.recorded or bounds is None or not isinstance(self.value, (int, float)):
             return None
-        return self.target[0] <= self.value <= self.target[1]
+        return bounds[0] <= self.value <= bounds[1]
 
 
 class ReferencesFileError(ValueError):

@@ -80,19 +80,21 @@ class ChapterRun:
 
     def expected_range(self, name: str) -> tuple[float, float] | None:
         """The (low, high) range the profile expects for metric ``name``, if it sets one."""
-        expect = self.cfg.get("expect", {})
-        return tuple(expect[name]) if name in expect else None
+        return self._bounds("expect", name)
 
     def target_range(self, name: str) -> tuple[float, float] | None:
         """The (low, high) target of the profile for metric ``name``, if it sets one."""
-        target = self.cfg.get("target", {})
-        return tuple(target[name]) if name in target else None
+        return self._bounds("target", name)
+
+    def _bounds(self, table: str, name: str) -> tuple[float, float] | None:
+        ranges = self.cfg.get(table, {})
+        return tuple(ranges[name]) if name in ranges else None
 
     def record(self, name: str, value: Any, unit: str = "") -> Any:
         """Store metric ``name``, check it against the expected range and the target; returns ``value``.
 
         Outside the expected range raises :class:`ResultOutOfRange`; a missed target prints a
-        notice and is stored with the figure (``target_met``) for the results page.
+        notice; the target and whether it was met (``target_met``) are stored with the figure.
         """
         if hasattr(value, "item"):
             value = value.item()
