@@ -37,7 +37,10 @@ def isolated(monkeypatch, tmp_path):
     from course_utils import data
 
     data._verified.clear()
+    data.allow_fixtures(False)
+    data.forget_sources_used()
     yield
+    data.allow_fixtures(False)
 
 
 @pytest.fixture(scope="session")
@@ -48,35 +51,68 @@ def fixture_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def use_fixtures(monkeypatch, fixture_dir) -> Path:
+    """fetch() serves the synthetic files (as in a smoke run of a chapter)."""
+    from course_utils import data
+
     monkeypatch.setenv("COURSE_DATA_FIXTURES", str(fixture_dir))
+    data.allow_fixtures(True)
     return fixture_dir
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; '/truncated/<file>' promises the whole file but sends half of it;
-    '/gzip/<file>' always sends it gzip-encoded, Content-Length counting the packed bytes."""
+    """Serves a folder, and misbehaves on request (``<file>`` is a file of the folder):
+
+    - ``/truncated/<file>`` promises the whole file but sends half of it;
+    - ``/gzip/<file>`` always sends it gzip-encoded, Content-Length counting the packed bytes;
+    - ``/endless/<file>`` sends the file and then zeros without end, with no Content-Length;
+    - ``/trickle/<file>`` sends one byte every 0.05 s;
+    - ``/stall/<file>`` sends the headers and half of the file, then nothing for 5 s;
+    - ``/length/<value>/<file>`` sends the file with ``Content-Length: <value>``.
+    """
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
-        if self.path.startswith("/gzip/"):
+        kind, _, rest = self.path.lstrip("/").partition("/")
+        if kind == "length":
+            length, _, rest = rest.partition("/")
+        else:
+            length = None
+        if kind not in ("truncated", "gzip", "endless", "trickle", "stall", "length"):
+            return super().do_GET()
+        body = (Path(self.directory) / rest.split("?")[0]).read_bytes()
+        self.close_connection = True
+        self.send_response(200)
+        if kind == "gzip":
             import gzip
 
-            body = gzip.compress((Path(self.directory) / self.path.removeprefix("/gzip/")).read_bytes())
-            self.send_response(200)
+            body = gzip.compress(body, mtime=0)
             self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        if self.path.startswith("/truncated/"):
-            body = (Path(self.directory) / self.path.removeprefix("/truncated/")).read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
+        if kind != "endless":
+            self.send_header("Content-Length", length or str(len(body)))
+        self.end_headers()
+        try:
+            self._send(kind, body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
+
+    def _send(self, kind: str, body: bytes) -> None:
+        import time
+
+        if kind == "trickle":
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.05)
+        elif kind in ("truncated", "stall"):
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
-            self.close_connection = True
-            return
-        super().do_GET()
+            if kind == "stall":
+                time.sleep(5)
+        elif kind == "endless":
+            self.wfile.write(body)
+            for _ in range(1024):  # 1 GiB at most, should the client never stop reading
+                self.wfile.write(bytes(1 << 20))
+        else:
+            self.wfile.write(body)
 
     def log_message(self, *args):
         pass

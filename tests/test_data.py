@@ -163,11 +163,140 @@ def test_truncated_download_is_reported_and_not_kept(monkeypatch, http_server):
     assert not (data.cache_dir() / entry.path).exists()
 
 
-def test_gzip_encoded_response_is_unpacked_and_checked(monkeypatch, http_server):
+def test_gzip_encoded_response_is_kept_byte_for_byte_and_the_checksum_decides(monkeypatch, http_server):
+    import gzip
+
     base, served = http_server
     (served / "file.tsv").write_bytes(PAYLOAD)
     _register(monkeypatch, [Source(f"{base}/gzip/file.tsv")])
+    with pytest.raises(DataError, match="gzip/file.tsv: the file it gave does not match"):
+        data.fetch("toy", "all")  # the server sent gzip bytes, which are not the registered file
+    packed = gzip.compress(PAYLOAD, mtime=0)
+    (served / "file.tsv.gz").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/gzip/file.tsv.gz")], payload=packed, path="toy/file.tsv.gz")
+    assert data.fetch("toy", "all").read_bytes() == packed
+
+
+def test_an_endless_body_is_cut_at_the_registered_size(monkeypatch, http_server):
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    entry = _register(monkeypatch, [Source(f"{base}/endless/file.tsv")])
+    with pytest.raises(DataError, match=f"sent more than the registered {len(PAYLOAD):,} bytes"):
+        data.fetch("toy", "all")
+    assert list((data.cache_dir() / "toy").iterdir()) == []
+    assert not (data.cache_dir() / entry.path).exists()
+
+
+def test_a_body_announced_larger_than_registered_is_not_read(monkeypatch, http_server):
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/length/999999999/file.tsv")])
+    with pytest.raises(DataError, match="announces 999,999,999 bytes, more than the registered 1,800"):
+        data.fetch("toy", "all")
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3"])
+def test_a_malformed_content_length_is_ignored(monkeypatch, http_server, length):
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/length/{length}/file.tsv")])
     assert data.fetch("toy", "all").read_bytes() == PAYLOAD
+
+
+def test_any_error_of_one_source_moves_on_to_the_next(monkeypatch, http_server):
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/odd/file.tsv"), Source(f"{base}/file.tsv")])
+    real_get = data.requests.get
+
+    def get(url, **kwargs):
+        if "/odd/" in url:
+            raise ValueError("something no one expected")
+        return real_get(url, **kwargs)
+
+    monkeypatch.setattr(data.requests, "get", get)
+    with pytest.warns(UserWarning, match="odd/file.tsv: ValueError: something no one expected"):
+        assert data.fetch("toy", "all").read_bytes() == PAYLOAD
+
+
+def test_a_trickling_server_meets_the_deadline(monkeypatch, http_server):
+    import time
+
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/trickle/file.tsv")])
+    monkeypatch.setattr(data, "BASE_DEADLINE_S", 0.5)
+    monkeypatch.setattr(data, "MIN_RATE_BPS", 10**12)
+    assert data.download_deadline_s(len(PAYLOAD)) < 0.6
+    started = time.monotonic()
+    with pytest.raises(DataError, match="did not finish within its deadline of 1 s"):
+        data.fetch("toy", "all")
+    assert time.monotonic() - started < 5
+
+
+def test_the_deadline_grows_with_the_size():
+    assert data.download_deadline_s(95_000) == pytest.approx(data.BASE_DEADLINE_S + 0.95)
+    assert data.download_deadline_s(1_647_046_227) > 4 * 3600
+
+
+def test_a_stall_after_the_headers_is_not_called_no_network(monkeypatch, http_server):
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/stall/file.tsv")])
+    monkeypatch.setattr(data, "READ_TIMEOUT_S", 0.5)
+    with pytest.raises(DataError, match=r"stall/file.tsv: the server stopped sending: nothing arrived for 0.5 s after 900 bytes") as info:
+        data.fetch("toy", "all")
+    assert "could not connect" not in str(info.value)
+
+
+def test_credentials_and_query_strings_never_appear_in_messages(monkeypatch, http_server):
+    base, served = http_server
+    secret_base = base.replace("http://", "http://reader:hunter2@") + "/?token=s3cret"
+    _register(monkeypatch, [Source(f"{secret_base.removesuffix('/?token=s3cret')}/file.tsv?sig=s3cret")])
+    monkeypatch.setenv("COURSE_DATA_MIRROR", secret_base)
+    with pytest.raises(DataError) as info:
+        data.fetch("toy", "all")
+    message = str(info.value)
+    assert "COURSE_DATA_MIRROR=" + base + "/: HTTP 404" in message and "/file.tsv: HTTP 404" in message
+    assert "hunter2" not in message and "s3cret" not in message and "reader" not in message
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    with pytest.warns(UserWarning) as caught:
+        data.fetch("toy", "all")
+    text = " ".join(str(w.message) for w in caught)
+    assert "came from" in text and "hunter2" not in text and "s3cret" not in text
+    assert "s3cret" not in str(data.sources_used())
+
+
+def test_a_mirror_url_with_a_query_string_is_joined_with_the_path(monkeypatch, http_server):
+    base, served = http_server
+    (served / "toy").mkdir()
+    (served / "toy" / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch)
+    monkeypatch.setenv("COURSE_DATA_MIRROR", f"{base}/?token=abc")
+    assert data.fetch("toy", "all").read_bytes() == PAYLOAD
+    assert data._mirror_url("https://u:p@host/m/?token=abc", "SST-2/a b.tsv") == "https://u:p@host/m/SST-2/a%20b.tsv?token=abc"
+
+
+def test_redact_url():
+    assert data.redact_url("https://u:p@host:8080/m/file?token=abc#x") == "https://host:8080/m/file"
+    assert data.redact_url("/local/mirror") == "/local/mirror"
+
+
+def test_a_file_changed_after_verification_is_verified_again(monkeypatch):
+    import os
+
+    entry = _register(monkeypatch)
+    target = data.cache_dir() / entry.path
+    target.parent.mkdir(parents=True)
+    target.write_bytes(PAYLOAD)
+    assert data.fetch("toy", "all") == target
+    stat = target.stat()
+    with open(target, "r+b") as fh:  # the same size, and the modification time set back
+        fh.write(b"X")
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert target.stat().st_mtime_ns == stat.st_mtime_ns and target.stat().st_size == stat.st_size
+    with pytest.raises(ChecksumError, match="sha256"):
+        data.fetch("toy", "all")
 
 
 def test_downloaded_file_is_readable_as_the_umask_allows(monkeypatch, http_server):
@@ -243,6 +372,47 @@ def test_archive_whose_member_fails_the_checksum_is_dropped(monkeypatch, http_se
     assert not (data.cache_dir() / "_downloads" / "bundle.zip").exists()
 
 
+def test_an_archive_member_larger_than_the_registered_file_is_cut_off(monkeypatch, http_server):
+    base, served = http_server
+    with zipfile.ZipFile(served / "bundle.zip", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("SST-2/file.tsv", PAYLOAD + bytes(8 << 20))
+    entry = _register(monkeypatch, [Source(f"{base}/bundle.zip", data.zip_member("SST-2/file.tsv"))])
+    with pytest.raises(DataError, match="toy/file.tsv from bundle.zip would be larger than the registered 1,800 bytes"):
+        data.fetch("toy", "all")
+    assert not (data.cache_dir() / "_downloads" / "bundle.zip").exists()
+    assert list((data.cache_dir() / "toy").iterdir()) == [] and not (data.cache_dir() / entry.path).exists()
+
+
+def test_an_archive_with_a_registered_checksum_is_checked(monkeypatch, http_server):
+    base, served = http_server
+    with zipfile.ZipFile(served / "bundle.zip", "w") as zf:
+        zf.writestr("SST-2/file.tsv", PAYLOAD)
+    blob = (served / "bundle.zip").read_bytes()
+    good = Source(f"{base}/bundle.zip", data.zip_member("SST-2/file.tsv"), _digest(blob), len(blob))
+    _register(monkeypatch, [good])
+    assert data.fetch("toy", "all").read_bytes() == PAYLOAD
+    (data.cache_dir() / "toy" / "file.tsv").unlink()
+    (data.cache_dir() / "_downloads" / "bundle.zip").unlink()
+    _register(monkeypatch, [Source(good.url, good.extract, _digest(b"another"), len(blob))])
+    with pytest.raises(DataError, match="does not match the registered size"):
+        data.fetch("toy", "all")
+    assert not (data.cache_dir() / "_downloads" / "bundle.zip").exists()
+
+
+def test_an_archive_of_unregistered_size_is_bounded(monkeypatch, http_server):
+    base, served = http_server
+    (served / "bundle.tgz").write_bytes(bytes(len(PAYLOAD) * data.UNKNOWN_ARCHIVE_FACTOR + 1))
+    _register(monkeypatch, [Source(f"{base}/bundle.tgz", lambda archive, out: None)])
+    with pytest.raises(DataError, match="announces 36,001 bytes, more than the registered 36,000"):
+        data.fetch("toy", "all")
+
+
+def test_the_upstream_sst2_archive_has_its_own_checksum_and_size():
+    (archive, _github) = data.get_file("sst2", "train").sources
+    assert archive.url.endswith("/SST-2.zip") and archive.size == 7_439_277
+    assert archive.sha256 == "d67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa"
+
+
 def test_unmirrored_resource_skips_the_mirror(monkeypatch, tmp_path):
     _register(monkeypatch, mirrored=False)
     monkeypatch.setenv("COURSE_DATA_MIRROR", str(tmp_path))
@@ -271,3 +441,35 @@ def test_fixture_folder_needs_its_checksums(monkeypatch, tmp_path, use_fixtures)
     monkeypatch.setenv("COURSE_DATA_FIXTURES", str(tmp_path))
     with pytest.raises(DataError, match="no SHA256SUMS"):
         data.fetch("sst2", "train")
+
+
+def test_fixtures_are_served_only_where_allowed(monkeypatch, fixture_dir):
+    monkeypatch.setenv("COURSE_DATA_FIXTURES", str(fixture_dir))
+    with pytest.raises(DataError, match="Could not get SST-2/dev.tsv"):
+        data.fetch("sst2", "dev")  # not allowed: the real file is looked for (and missing here)
+    data.allow_fixtures(True)
+    assert data.fetch("sst2", "dev") == fixture_dir / "SST-2" / "dev.tsv"
+
+
+def test_where_each_file_came_from_is_noted(monkeypatch, tmp_path, http_server, use_fixtures):
+    base, served = http_server
+    data.fetch("sst2", "dev")
+    assert data.sources_used() == {"SST-2/dev.tsv": {"origin": "fixtures", "location": str(use_fixtures)}}
+    data.allow_fixtures(False)
+    data.forget_sources_used()
+    assert data.sources_used() == {}
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/file.tsv?sig=x")])
+    data.fetch("toy", "all")
+    data.fetch("toy", "all")  # now from the cache: the first origin counts
+    assert data.sources_used() == {"toy/file.tsv": {"origin": "upstream", "location": f"{base}/file.tsv"}}
+    data.forget_sources_used()
+    data.fetch("toy", "all")
+    assert data.sources_used()["toy/file.tsv"] == {"origin": "cache", "location": str(data.cache_dir() / "toy")}
+    mirror = tmp_path / "mirror"
+    (mirror / "toy").mkdir(parents=True)
+    (mirror / "toy" / "other.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, path="toy/other.tsv")
+    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
+    data.fetch("toy", "all")
+    assert data.sources_used()["toy/other.tsv"] == {"origin": "mirror", "location": str(mirror)}

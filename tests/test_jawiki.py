@@ -40,11 +40,20 @@ def test_bare_ampersand_is_tolerated():
 
 def test_archive_is_written_in_file_name_order(tmp_path):
     archive = _tar(tmp_path, {"wiki/PNM/B002.xml": ARTICLE_B, "wiki/BDS/A001.xml": ARTICLE_A, "wiki/readme.txt": "x"})
-    target = tmp_path / "out.txt"
-    write_paragraphs_from_archive(archive, target)
-    assert target.read_text(encoding="utf-8") == "A & B の寺。\n雪舟は画僧である。京都で学んだ。\n見出しの下の文。\n"
+    out = io.BytesIO()
+    write_paragraphs_from_archive(archive, out)
+    assert out.getvalue().decode("utf-8") == "A & B の寺。\n雪舟は画僧である。京都で学んだ。\n見出しの下の文。\n"
 
 
 def test_archive_without_articles(tmp_path):
     with pytest.raises(ValueError, match="no article XML"):
-        write_paragraphs_from_archive(_tar(tmp_path, {"readme.txt": "x"}), tmp_path / "out.txt")
+        write_paragraphs_from_archive(_tar(tmp_path, {"readme.txt": "x"}), io.BytesIO())
+
+
+def test_an_oversized_member_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from course_utils import jawiki
+
+    monkeypatch.setattr(jawiki, "MAX_ARTICLE_BYTES", 1000)
+    archive = _tar(tmp_path, {"wiki/A/A001.xml": ARTICLE_A, "wiki/B/B001.xml": ARTICLE_B + " " * 1000})
+    with pytest.raises(ValueError, match=r"wiki/B/B001.xml has 1,\d{3} bytes, more than the 1,000"):
+        write_paragraphs_from_archive(archive, io.BytesIO())

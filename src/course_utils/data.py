@@ -9,30 +9,47 @@ ordered list of sources. :func:`fetch` resolves a file in this order:
 
 A file is used only after its sha256 matches. Downloads go to a temporary file that is renamed
 only after the checksum matched, so an interrupted download never leaves a broken file behind.
+Downloads are bounded: the bytes are read as the server sends them (no content decoding), at
+most the registered size + 1 byte is read, and each file has an overall deadline that grows
+with its size. Messages never show a URL's user name, password or query string.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
-import tempfile
+import time
 import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import BinaryIO
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from tqdm.auto import tqdm
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+from course_utils.files import temporary_file_beside
 
 ENV_CACHE = "COURSE_DATA_DIR"
 ENV_MIRROR = "COURSE_DATA_MIRROR"
 ENV_FIXTURES = "COURSE_DATA_FIXTURES"
 CHUNK = 1 << 20
 CONNECT_TIMEOUT_S = 15
+# Seconds without a byte from the server, once it has answered, before a download is given up.
 READ_TIMEOUT_S = 120
+# Each download must finish within BASE_DEADLINE_S plus one second per MIN_RATE_BPS bytes of
+# its registered size (2 minutes plus 10 s per MB: a 95 kB file 2 minutes, 1.6 GB 4.6 hours).
+BASE_DEADLINE_S = 120.0
+MIN_RATE_BPS = 100_000
+# An upstream archive whose size is not registered may be at most this many times the size of
+# the registered file that is extracted from it.
+UNKNOWN_ARCHIVE_FACTOR = 20
 
 
 class DataError(RuntimeError):
@@ -50,7 +67,7 @@ class UnknownResourceError(DataError, KeyError):
         return str(self.args[0])
 
 
-Extractor = Callable[[Path, Path], None]
+Extractor = Callable[[Path, BinaryIO], None]
 
 
 @dataclass(frozen=True)
@@ -59,11 +76,15 @@ class Source:
 
     ``extract`` is ``None`` when ``url`` serves the file itself; otherwise ``url`` serves an
     archive, which is downloaded once into the cache's ``_downloads/`` folder, and
-    ``extract(archive, target)`` writes the registered file from it.
+    ``extract(archive, out)`` writes the registered file from it into the binary file ``out``.
+    ``sha256`` and ``size`` are the archive's, where it is a fixed file; without them the
+    archive may be at most :data:`UNKNOWN_ARCHIVE_FACTOR` times the registered file's size.
     """
 
     url: str
     extract: Extractor | None = None
+    sha256: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,18 +113,18 @@ class Resource:
 def zip_member(member: str) -> Extractor:
     """Return an extractor that copies ``member`` out of a zip archive."""
 
-    def extract(archive: Path, target: Path) -> None:
-        with zipfile.ZipFile(archive) as zf, zf.open(member) as src, open(target, "wb") as dst:
-            shutil.copyfileobj(src, dst, CHUNK)
+    def extract(archive: Path, out: BinaryIO) -> None:
+        with zipfile.ZipFile(archive) as zf, zf.open(member) as src:
+            shutil.copyfileobj(src, out, CHUNK)
 
     return extract
 
 
-def _derive_kyoto_paragraphs(archive: Path, target: Path) -> None:
+def _derive_kyoto_paragraphs(archive: Path, out: BinaryIO) -> None:
     """Derive the Kyoto-articles paragraph file from NICT's corpus archive (see jawiki.py)."""
     from course_utils.jawiki import write_paragraphs_from_archive
 
-    write_paragraphs_from_archive(archive, target)
+    write_paragraphs_from_archive(archive, out)
 
 
 _GLUE_SST2_ZIP = "https://dl.fbaipublicfiles.com/glue/data/SST-2.zip"
@@ -119,7 +140,12 @@ def _sst2_file(split: str, sha256: str, size: int) -> DataFile:
         sha256,
         size,
         (
-            Source(_GLUE_SST2_ZIP, zip_member(f"SST-2/{split}.tsv")),
+            Source(
+                _GLUE_SST2_ZIP,
+                zip_member(f"SST-2/{split}.tsv"),
+                "d67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa",
+                7_439_277,
+            ),
             Source(_SST2_GITHUB + f"{split}.tsv"),
         ),
     )
@@ -328,31 +354,70 @@ def read_sha256sums(path: Path) -> dict[str, str]:
     return sums
 
 
-_verified: dict[tuple[str, int, int], str] = {}
+# sha256 of files already verified by this process, keyed by what identifies one version of a
+# file: device, inode, size and the modification and change times in ns (any write, and any
+# change of the modification time, moves the change time, which a user cannot set back).
+_verified: dict[tuple[int, int, int, int, int], str] = {}
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 def verify(path: Path, expected_sha256: str, expected_size: int | None = None) -> None:
     """Raise :class:`ChecksumError` unless ``path`` has the expected size and sha256."""
-    stat = path.stat()
-    if expected_size is not None and stat.st_size != expected_size:
+    before = path.stat()
+    if expected_size is not None and before.st_size != expected_size:
         raise ChecksumError(
-            f"{path} has {stat.st_size:,} bytes, expected {expected_size:,} "
+            f"{path} has {before.st_size:,} bytes, expected {expected_size:,} "
             "(a truncated or different file). Delete it and run again to fetch a fresh copy."
         )
-    memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    actual = _verified.get(memo_key) or sha256sum(path)
+    actual = _verified.get(_identity(before))
+    if actual is None:
+        actual = sha256sum(path)
+        if _identity(path.stat()) == _identity(before):  # not changed while it was read
+            _verified[_identity(before)] = actual
     if actual != expected_sha256:
         raise ChecksumError(
             f"{path} has sha256 {actual}, expected {expected_sha256}. The file is corrupt or "
             "not the registered one: delete it and run again to fetch a fresh copy."
         )
-    _verified[memo_key] = actual
+
+
+_fixtures_allowed = False
+_sources_used: dict[str, dict[str, str]] = {}
+
+
+def allow_fixtures(allowed: bool) -> None:
+    """Whether :func:`fetch` may serve the test files of ``COURSE_DATA_FIXTURES``.
+
+    Off by default: :func:`course_utils.results.start_chapter` switches it on for the profiles
+    that run on test data (see :func:`course_utils.results.fixtures_allowed`).
+    """
+    global _fixtures_allowed
+    _fixtures_allowed = allowed
+
+
+def note_source(path: str, origin: str, location: str) -> None:
+    """Remember where the data file ``path`` came from this session (the first origin counts):
+    ``origin`` is one of cache, mirror, upstream, fixtures; ``location`` the folder or URL."""
+    _sources_used.setdefault(path, {"origin": origin, "location": redact_url(location)})
+
+
+def sources_used() -> dict[str, dict[str, str]]:
+    """Where each data file used since :func:`forget_sources_used` came from, by file path."""
+    return {path: dict(source) for path, source in _sources_used.items()}
+
+
+def forget_sources_used() -> None:
+    """Start a new record of :func:`sources_used` (each chapter run starts one)."""
+    _sources_used.clear()
 
 
 def _fixture_file(entry: DataFile) -> Path | None:
-    """With ``COURSE_DATA_FIXTURES`` set (tests only), the fixture copy of ``entry``."""
+    """The fixture copy of ``entry`` when ``COURSE_DATA_FIXTURES`` is set and allowed (tests only)."""
     folder = os.environ.get(ENV_FIXTURES)
-    if not folder:
+    if not folder or not _fixtures_allowed:
         return None
     root = Path(folder)
     sums_file = root / "SHA256SUMS"
@@ -366,41 +431,98 @@ def _fixture_file(entry: DataFile) -> Path | None:
     return path
 
 
-def _download(url: str, target: Path, desc: str) -> None:
+_URL = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>]+""")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without user name, password, query and fragment, for messages (a path is kept)."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def _redact_text(text: str) -> str:
+    """``text`` with every URL in it redacted (error texts of libraries quote the URL)."""
+    return _URL.sub(lambda match: redact_url(match.group()), text)
+
+
+def download_deadline_s(size: int) -> float:
+    """The overall time limit of a download of ``size`` bytes (see :data:`BASE_DEADLINE_S`)."""
+    return BASE_DEADLINE_S + size / MIN_RATE_BPS
+
+
+def _content_length(headers: Mapping[str, str]) -> int | None:
+    """The announced body size; None when it is absent or not a plain non-negative number."""
+    value = headers.get("content-length", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> None:
     """Download ``url`` to ``target`` through a temporary file, with a progress bar.
 
-    The file is asked for without content encoding: with gzip, ``requests`` would unpack the body
-    and the byte count would no longer match Content-Length (raw.githubusercontent.com does this).
+    The body is read as sent (a server that gzips it anyway yields the gzip bytes, and the
+    checksum decides). More than ``limit`` bytes, a deadline (:func:`download_deadline_s`) or
+    ``READ_TIMEOUT_S`` without data stop the download; with ``sha256`` the file must have it and
+    exactly ``limit`` bytes. Only a complete file is renamed to ``target``.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary_file(target, ".part")
+    tmp = temporary_file_beside(target, ".part")
+    deadline_s = download_deadline_s(limit)
+    received, announced = 0, None
     try:
-        with open(tmp, "wb") as out:
-            with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
-                              headers={"Accept-Encoding": "identity"}) as resp:
-                resp.raise_for_status()
-                encoded = resp.headers.get("content-encoding", "identity").lower() != "identity"
-                total = None if encoded else int(resp.headers.get("content-length") or 0) or None
-                with tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False) as bar:
-                    for block in resp.iter_content(CHUNK):
-                        out.write(block)
-                        bar.update(len(block))
-            if total is not None and out.tell() != total:
-                raise DataError(f"the download broke off after {out.tell():,} of {total:,} bytes")
+        with open(tmp, "wb") as out, requests.get(
+            url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), headers={"Accept-Encoding": "identity"}
+        ) as resp:
+            resp.raise_for_status()
+            announced = _content_length(resp.headers)
+            if announced is not None and announced > limit:
+                raise DataError(f"the server announces {announced:,} bytes, more than the registered {limit:,}")
+            stop_at = time.monotonic() + deadline_s
+            with tqdm(total=announced, unit="B", unit_scale=True, desc=target.name, leave=False) as bar:
+                while block := resp.raw.read1(CHUNK, decode_content=False):
+                    received += len(block)
+                    if received > limit:
+                        raise DataError(f"the server sent more than the registered {limit:,} bytes; the download was stopped")
+                    if time.monotonic() > stop_at:
+                        raise DataError(
+                            f"the download did not finish within its deadline of {deadline_s:,.0f} s "
+                            f"({received:,} of {limit:,} bytes arrived: the server is too slow)"
+                        )
+                    out.write(block)
+                    bar.update(len(block))
+        if announced is not None and received != announced:
+            raise DataError(f"the download broke off after {received:,} of {announced:,} bytes")
+        if sha256 is not None:
+            try:
+                verify(tmp, sha256, limit)
+            except ChecksumError:
+                raise DataError(
+                    f"the file it gave does not match the registered size {limit:,} bytes and "
+                    f"sha256 {sha256} (a changed or damaged upstream file); it was not kept"
+                ) from None
         tmp.replace(target)
+    except ReadTimeoutError:
+        raise DataError(
+            f"the server stopped sending: nothing arrived for {READ_TIMEOUT_S} s after {received:,} bytes"
+        ) from None
+    except ProtocolError:
+        of = f" of {announced:,}" if announced is not None else ""
+        raise DataError(f"the download broke off after {received:,}{of} bytes") from None
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _temporary_file(target: Path, suffix: str) -> Path:
-    """A new, empty file beside ``target`` with a unique name (so that two runs never share one),
-    readable as the user's umask allows (``mkstemp`` alone would make it private to the owner)."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)
-    return Path(name)
+class _LimitedWriter:
+    """A binary file that refuses to grow past ``limit`` bytes (an archive member that is too big)."""
+
+    def __init__(self, out: BinaryIO, limit: int, what: str) -> None:
+        self.out, self.limit, self.what, self.written = out, limit, what, 0
+
+    def write(self, block: bytes) -> int:
+        self.written += len(block)
+        if self.written > self.limit:
+            raise DataError(f"{self.what} would be larger than the registered {self.limit:,} bytes; it was not kept")
+        return self.out.write(block)
 
 
 def _fetch_from(source: Source, entry: DataFile, target: Path) -> None:
@@ -409,60 +531,67 @@ def _fetch_from(source: Source, entry: DataFile, target: Path) -> None:
     Raises :class:`DataError` that names the source for a file that fails its checksum and for
     an archive that cannot be unpacked (the archive is then deleted, to be fetched again).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = _temporary_file(target, ".verify")
-    archive = None
+    if source.extract is None:
+        _download(source.url, target, entry.size, entry.sha256)
+        return
+    archive = cache_dir() / "_downloads" / urlsplit(source.url).path.rstrip("/").rsplit("/", 1)[-1]
+    if not archive.is_file():
+        _download(source.url, archive, source.size or UNKNOWN_ARCHIVE_FACTOR * entry.size, source.sha256)
+    partial = temporary_file_beside(target, ".verify")
     try:
-        if source.extract is None:
-            _download(source.url, partial, desc=target.name)
-        else:
-            archive = cache_dir() / "_downloads" / source.url.rstrip("/").rsplit("/", 1)[-1]
-            if not archive.is_file():
-                _download(source.url, archive, desc=archive.name)
-            try:
-                source.extract(archive, partial)
-            except Exception as exc:
-                archive.unlink(missing_ok=True)
-                raise DataError(
-                    f"could not unpack {entry.path} from the archive {archive.name} "
-                    f"({type(exc).__name__}: {exc}); the archive was deleted and is fetched again next time"
-                ) from exc
         try:
+            if source.sha256 is not None:
+                verify(archive, source.sha256, source.size)
+            with open(partial, "wb") as out:
+                source.extract(archive, _LimitedWriter(out, entry.size, f"{entry.path} from {archive.name}"))
             verify(partial, entry.sha256, entry.size)
-        except ChecksumError:
-            if archive is not None:
-                archive.unlink(missing_ok=True)
+        except ChecksumError as exc:
+            archive.unlink(missing_ok=True)
             raise DataError(
                 f"the file it gave does not match the registered size {entry.size:,} bytes and "
-                f"sha256 {entry.sha256} (a changed or damaged upstream file); it was not kept"
+                f"sha256 {entry.sha256} (a changed or damaged upstream file; {exc}); it was not kept"
             ) from None
+        except DataError:
+            archive.unlink(missing_ok=True)
+            raise
+        except Exception as exc:
+            archive.unlink(missing_ok=True)
+            raise DataError(
+                f"could not unpack {entry.path} from the archive {archive.name} "
+                f"({type(exc).__name__}: {exc}); the archive was deleted and is fetched again next time"
+            ) from exc
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
 
 
 def _describe_error(exc: Exception) -> str:
+    """What went wrong with one location, in words, with any URL in it redacted."""
     if isinstance(exc, DataError):
-        return str(exc)
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return f"the download broke off before the whole file arrived ({exc})"
-    if isinstance(exc, requests.ConnectionError):
-        return "could not connect (no network, or the host is unreachable)"
-    if isinstance(exc, requests.Timeout):
-        return "the server did not answer in time"
-    if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        return f"HTTP {exc.response.status_code}"
-    return f"{type(exc).__name__}: {exc}"
+        text = str(exc)
+    elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        text = f"the download broke off before the whole file arrived ({exc})"
+    elif isinstance(exc, requests.ConnectionError):
+        text = "could not connect (no network, or the host is unreachable)"
+    elif isinstance(exc, requests.Timeout):
+        text = "the server did not answer in time"
+    elif isinstance(exc, requests.HTTPError) and exc.response is not None:
+        text = f"HTTP {exc.response.status_code}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return _redact_text(text)
 
 
-# What one location may fail with; fetch() notes it and tries the next location.
-FETCH_ERRORS = (requests.RequestException, OSError, DataError)
+def _mirror_url(mirror: str, path: str) -> str:
+    """The URL of ``path`` under the mirror's base URL (its query, e.g. a token, is kept)."""
+    parts = urlsplit(mirror)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + quote(path)))
 
 
 def _from_mirror(mirror: str, entry: DataFile, target: Path) -> Path:
     """``entry`` from the mirror (a folder, read in place, or a base URL, downloaded to ``target``)."""
     if "://" in mirror:
-        _fetch_from(Source(mirror.rstrip("/") + "/" + entry.path), entry, target)
+        _fetch_from(Source(_mirror_url(mirror, entry.path)), entry, target)
         return target
     mirrored = Path(mirror).expanduser().resolve() / entry.path
     if not mirrored.is_file():
@@ -479,36 +608,43 @@ def fetch(name: str, key: str) -> Path:
 
     Raises :class:`ChecksumError` for a cached file with a wrong checksum and :class:`DataError`
     when no location could provide the file (a damaged copy in the mirror or from a source is
-    never used: the next location is tried, and the error lists what each one gave); both say
-    how to fix it.
+    never used, and any error of one location moves on to the next: the error lists what each
+    one gave); both say how to fix it. Where the file came from is noted (:func:`sources_used`).
     """
     res = get_resource(name)
     entry = get_file(name, key)
     fixture = _fixture_file(entry)
     if fixture is not None:
+        note_source(entry.path, "fixtures", os.environ[ENV_FIXTURES])
         return fixture
 
     target = cache_dir() / entry.path
     if target.is_file():
         verify(target, entry.sha256, entry.size)
+        note_source(entry.path, "cache", str(target.parent))
         return target
 
+    target.parent.mkdir(parents=True, exist_ok=True)
     tried: list[str] = []
     mirror = os.environ.get(ENV_MIRROR, "").strip()
     if mirror and res.mirrored:
         try:
-            return _from_mirror(mirror, entry, target)
-        except FETCH_ERRORS as exc:
-            tried.append(f"{ENV_MIRROR}={mirror}: {_describe_error(exc)}")
+            path = _from_mirror(mirror, entry, target)
+        except Exception as exc:  # any failure of one location: note it and try the next
+            tried.append(f"{ENV_MIRROR}={redact_url(mirror)}: {_describe_error(exc)}")
+        else:
+            note_source(entry.path, "mirror", mirror)
+            return path
 
     for source in entry.sources:
         try:
             _fetch_from(source, entry, target)
-        except FETCH_ERRORS as exc:
-            tried.append(f"{source.url}: {_describe_error(exc)}")
+        except Exception as exc:  # any failure of one location: note it and try the next
+            tried.append(f"{redact_url(source.url)}: {_describe_error(exc)}")
             continue
         if tried:
-            warnings.warn(f"{entry.path} came from {source.url} after: {'; '.join(tried)}", stacklevel=2)
+            warnings.warn(f"{entry.path} came from {redact_url(source.url)} after: {'; '.join(tried)}", stacklevel=2)
+        note_source(entry.path, "upstream", source.url)
         return target
 
     where = "\n".join(f"  - {t}" for t in tried) or "  - (no download source is registered)"

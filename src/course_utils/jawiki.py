@@ -13,6 +13,10 @@ import tarfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+# The largest article of the corpus has well under 1 MB of XML; a bigger member is refused.
+MAX_ARTICLE_BYTES = 16 << 20
 
 # Some articles contain a bare '&'; escape it unless it already starts an entity.
 _BARE_AMPERSAND = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)")
@@ -48,19 +52,24 @@ def article_paragraphs(xml_bytes: bytes) -> list[str]:
     return list(_lines(root))
 
 
-def write_paragraphs_from_archive(archive: Path, target: Path) -> None:
-    """Write the paragraph file from the corpus ``.tar.gz`` (articles in file-name order)."""
+def write_paragraphs_from_archive(archive: Path, out: BinaryIO) -> None:
+    """Write the paragraph file (UTF-8) from the corpus ``.tar.gz`` into the binary file ``out``,
+    articles in file-name order; an article of more than :data:`MAX_ARTICLE_BYTES` is refused."""
     with tarfile.open(archive, "r:*") as tar:
         members = [
             m
-            for m in tar.getmembers()
+            for m in tar
             if m.isfile() and m.name.endswith(".xml") and len(PurePosixPath(m.name).parts) >= 2
         ]
         members.sort(key=lambda m: PurePosixPath(m.name).name)
         if not members:
             raise ValueError(f"{archive} contains no article XML files")
-        with open(target, "w", encoding="utf-8", newline="\n") as out:
-            for member in members:
-                data = tar.extractfile(member).read()
-                for line in article_paragraphs(data):
-                    out.write(line + "\n")
+        for member in members:
+            if member.size > MAX_ARTICLE_BYTES:
+                raise ValueError(
+                    f"{archive}: {member.name} has {member.size:,} bytes, more than the "
+                    f"{MAX_ARTICLE_BYTES:,} an article may have; this is not the NICT corpus archive"
+                )
+            data = tar.extractfile(member).read()
+            for line in article_paragraphs(data):
+                out.write((line + "\n").encode("utf-8"))
