@@ -26,6 +26,7 @@ def test_record_writes_the_chapter_file(tmp_path):
     assert saved["metrics"]["acc"] == {"value": 0.75, "unit": "", "expected": [0.5, 1.0]}
     assert saved["metrics"]["prediction"]["value"] == "shall"
     assert saved["profile"] == "smoke" and saved["device"] == "cpu" and not saved["finished"]
+    assert saved["data_sources"] == {}
 
 
 def test_value_outside_the_expected_range_fails_but_is_kept(tmp_path):
@@ -98,3 +99,109 @@ def test_a_missed_target_is_reported_and_stored_but_does_not_fail(tmp_path, caps
     run.record("ppl", 90.0)
     assert capsys.readouterr().out == ""
     assert json.loads((tmp_path / "results" / "ch99.json").read_text())["metrics"]["ppl"]["target_met"] is True
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, r"ch99/acc is None \(NoneType\); record\(\) takes a finite real number here"),
+        (True, r"ch99/acc is True \(bool\)"),
+        ([0.5, float("nan")], r"ch99/acc is \[0.5, nan\] \(list\)"),
+        ("0.9", r"ch99/acc is '0.9' \(str\); record\(\) takes a finite real number here \(the profile sets a range"),
+    ],
+)
+def test_only_finite_real_numbers_are_recorded_where_a_number_is_meant(value, message, tmp_path):
+    run = _run({"acc": [0.0, 1.0]})
+    with pytest.raises(results.UnrecordableValue, match=message):
+        run.record("acc", value)
+    assert not (tmp_path / "results" / "ch99.json").exists()
+
+
+def test_a_text_is_recorded_only_for_a_figure_without_a_range():
+    import numpy as np
+
+    run = _run()
+    assert run.record("best_model", "lstm") == "lstm"
+    assert run.record("count", np.int64(3)) == 3 and run.record("share", np.float32(0.5)) == 0.5
+    with pytest.raises(results.UnrecordableValue, match=r"ch99/x is None \(NoneType\); record\(\) takes a finite real number or a text"):
+        run.record("x", None)
+    with pytest.raises(results.UnrecordableValue, match=r"ch99/v is an array of shape \(2,\); record one number"):
+        run.record("v", np.array([1.0, 2.0]))
+    with pytest.raises(ResultOutOfRange, match="ch99/inf is inf, not a finite number"):
+        run.record("inf", np.float64("inf"))
+
+
+def test_concurrent_runs_of_a_chapter_never_leave_a_broken_record(tmp_path):
+    import threading
+
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write() -> None:
+        run = _run()
+        try:
+            for i in range(150):
+                run.record("step", i)
+        except BaseException as exc:  # noqa: BLE001 (collected and asserted below)
+            errors.append(exc)
+
+    def read() -> None:
+        path = tmp_path / "results" / "ch99.json"
+        while not done.is_set():
+            try:
+                text = path.read_text()
+            except FileNotFoundError:
+                continue
+            try:
+                json.loads(text)
+            except ValueError as exc:
+                errors.append(exc)
+
+    writers = [threading.Thread(target=write) for _ in range(3)]
+    reader = threading.Thread(target=read)
+    reader.start()
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    done.set()
+    reader.join()
+    assert errors == []
+    assert [p.name for p in (tmp_path / "results").iterdir()] == ["ch99.json"]
+
+
+def test_bad_files_in_the_results_folder_are_named_and_skipped(tmp_path):
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "ch01.json").write_text('{"chapter": "ch01", "metrics": {"acc": {"value": 0.5}}}')
+    (folder / "ch02.json").write_text('{"chapter": "ch02", "metr')
+    (folder / "ch03.json").write_text("[1, 2]")
+    (folder / "ch04.json").write_text('{"metrics": {"acc": 0.5}}')
+    (folder / "notes.json").write_text("{}")
+    with pytest.warns(results.ResultsFileWarning) as caught:
+        loaded = results.load_results()
+    assert list(loaded) == ["ch01"]
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 4
+    assert messages[0].startswith(f"{folder / 'ch02.json'} is skipped: Unterminated string")
+    assert messages[1] == f"{folder / 'ch03.json'} is skipped: expected a JSON object, found list"
+    assert "ch04.json is skipped: expected \"metrics\" to map each name" in messages[2]
+    assert messages[3] == f"{folder / 'notes.json'} is skipped: a chapter record is named chNN.json (e.g. ch02.json)"
+
+
+def test_fixtures_are_used_in_the_smoke_profile_only_and_the_output_says_so(monkeypatch, capsys, fixture_dir, tmp_path):
+    from course_utils import data
+    from course_utils.data import DataError
+
+    monkeypatch.setenv("COURSE_DATA_FIXTURES", str(fixture_dir))
+    assert results.fixtures_allowed("smoke") and not results.fixtures_allowed("quick")
+    run = results.start_chapter("ch02", "quick")
+    assert "COURSE_DATA_FIXTURES は quick プロファイルでは使いません" in capsys.readouterr().out
+    with pytest.raises(DataError, match="Could not get SST-2/dev.tsv"):
+        data.fetch("sst2", "dev")  # the real file, which this test's empty cache does not have
+    run = results.start_chapter("ch02", "smoke")
+    assert "テスト用の合成データを使います" in capsys.readouterr().out
+    assert data.fetch("sst2", "dev") == fixture_dir / "SST-2" / "dev.tsv"
+    run.record("n", 1)
+    saved = json.loads((tmp_path / "results" / "ch02.json").read_text())
+    assert saved["data_sources"] == {"SST-2/dev.tsv": {"origin": "fixtures", "location": str(fixture_dir)}}

@@ -5,7 +5,8 @@ settings, picks the device, seeds the generators and sets the plot style. ``run.
 then stores a metric in ``<results dir>/<chapter>.json`` and checks it against the range the
 profile expects (``[chXX.<profile>.expect]`` in ``profiles.toml``: outside it the notebook fails)
 and against the profile's target (``[chXX.<profile>.target]``: a miss is reported, not fatal);
-``run.finish()`` adds the wall time and the kernel's peak memory.
+``run.finish()`` adds the wall time and the kernel's peak memory. Each save also stores where
+the chapter's data files came from (``data_sources``: cache, mirror, upstream or fixtures).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import json
 import math
 import os
 import platform
+import re
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,8 +26,9 @@ from typing import Any
 
 import torch
 
-from course_utils.data import project_root
+from course_utils import data
 from course_utils.device import device_name, get_device, seed_everything
+from course_utils.files import write_text_atomically
 from course_utils.plotting import setup_plot_style
 from course_utils.profiles import Settings, chapter_settings, resolve_profile
 
@@ -35,11 +39,19 @@ class ResultOutOfRange(AssertionError):
     """A recorded figure lies outside the range its profile expects."""
 
 
+class UnrecordableValue(TypeError):
+    """A value that ``record()`` cannot store: neither a finite real number nor a text."""
+
+
+class ResultsFileWarning(UserWarning):
+    """A file in the results folder that is not a readable chapter record (it is skipped)."""
+
+
 def results_dir() -> Path:
     """Where results are written: ``COURSE_RESULTS_DIR``, else ``_build/results`` of the project."""
     if os.environ.get(ENV_RESULTS):
         return Path(os.environ[ENV_RESULTS]).expanduser()
-    root = project_root()
+    root = data.project_root()
     return (root / "_build" / "results") if root else Path.cwd() / "course_results"
 
 
@@ -93,14 +105,14 @@ class ChapterRun:
     def record(self, name: str, value: Any, unit: str = "") -> Any:
         """Store metric ``name``, check it against the expected range and the target; returns ``value``.
 
-        Outside the expected range raises :class:`ResultOutOfRange`; a missed target prints a
-        notice; the target and whether it was met (``target_met``) are stored with the figure.
+        ``value`` is a finite real number (an int or float, or a one-element tensor or NumPy
+        scalar), or a text for a metric without a range or target. Anything else raises
+        :class:`UnrecordableValue`; NaN or infinity and a number outside the expected range raise
+        :class:`ResultOutOfRange`. A missed target prints a notice; the target and whether it
+        was met (``target_met``) are stored with the figure.
         """
-        if hasattr(value, "item"):
-            value = value.item()
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ResultOutOfRange(f"{self.chapter}/{name} is {value}, not a finite number")
         bounds, target = self.expected_range(name), self.target_range(name)
+        value = self._checked(name, value, numeric=bounds is not None or target is not None)
         entry: dict[str, Any] = {"value": value, "unit": unit, "expected": bounds}
         if target is not None:
             entry["target"] = target
@@ -116,17 +128,37 @@ class ChapterRun:
             print(f"目標に届きませんでした: {name} = {value:.4g}（目標 {target[0]:g}〜{target[1]:g}）")
         return value
 
+    def _checked(self, name: str, value: Any, numeric: bool) -> int | float | str:
+        """``value`` as a plain int, float or str, or an error that says what ``record()`` takes."""
+        what = f"{self.chapter}/{name}"
+        if hasattr(value, "item") and not isinstance(value, str):
+            try:
+                value = value.item()
+            except (ValueError, RuntimeError):  # NumPy's and torch's "more than one element"
+                raise UnrecordableValue(f"{what} is an array of shape {tuple(value.shape)}; record one number") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ResultOutOfRange(f"{what} is {value}, not a finite number")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and not numeric:
+            return value
+        kinds = "a finite real number" if numeric else "a finite real number or a text"
+        raise UnrecordableValue(
+            f"{what} is {value!r} ({type(value).__name__}); record() takes {kinds} here"
+            + (" (the profile sets a range or target for it)" if numeric else "")
+        )
+
     def finish(self) -> dict[str, Any]:
         """Record the wall time and peak memory, save, and return the whole record."""
-        data = self._save(finished=True)
+        record = self._save(finished=True)
         print(
-            f"{self.chapter}: profile={self.profile}, device={data['device']}, "
-            f"{data['wall_time_s']:.1f} s, peak memory {data['peak_memory_mb'] or float('nan'):.0f} MB"
+            f"{self.chapter}: profile={self.profile}, device={record['device']}, "
+            f"{record['wall_time_s']:.1f} s, peak memory {record['peak_memory_mb'] or float('nan'):.0f} MB"
         )
-        return data
+        return record
 
     def _save(self, finished: bool = False) -> dict[str, Any]:
-        data = {
+        record = {
             "chapter": self.chapter,
             "profile": self.profile,
             "device": device_name(self.device),
@@ -137,12 +169,15 @@ class ChapterRun:
             "wall_time_s": round(time.perf_counter() - self.started, 2),
             "peak_memory_mb": peak_memory_mb(),
             "metrics": self.metrics,
+            "data_sources": data.sources_used(),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-        tmp.replace(self.path)
-        return data
+        write_text_atomically(self.path, json.dumps(record, ensure_ascii=False, indent=2, allow_nan=False))
+        return record
+
+
+def fixtures_allowed(profile: str) -> bool:
+    """Whether a chapter run in ``profile`` may read the test files of ``COURSE_DATA_FIXTURES``."""
+    return profile == "smoke"
 
 
 def start_chapter(chapter: str, profile: str | None = None, seed: int | None = None) -> ChapterRun:
@@ -156,16 +191,41 @@ def start_chapter(chapter: str, profile: str | None = None, seed: int | None = N
     device = get_device()
     seed_everything(seed if seed is not None else cfg.get("seed", 0))
     setup_plot_style()
+    data.allow_fixtures(fixtures_allowed(resolved))
+    data.forget_sources_used()
     run = ChapterRun(chapter=chapter, profile=resolved, cfg=cfg, device=device)
     run.path.unlink(missing_ok=True)
     print(f"{chapter}: プロファイル {resolved}、デバイス {device_name(device)}")
+    fixtures = os.environ.get(data.ENV_FIXTURES)
+    if fixtures and fixtures_allowed(resolved):
+        print(f"テスト用の合成データを使います（{data.ENV_FIXTURES}={fixtures}）")
+    elif fixtures:
+        print(f"{data.ENV_FIXTURES} は {resolved} プロファイルでは使いません（無視して本物のデータを読みます）")
     return run
 
 
 def load_results(folder: Path | None = None) -> dict[str, dict[str, Any]]:
-    """All recorded chapters in ``folder`` (default :func:`results_dir`), keyed by chapter."""
-    folder = folder or results_dir()
-    return {
-        path.stem: json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted(Path(folder).glob("*.json"))
-    }
+    """All chapter records (``chNN.json``) in ``folder`` (default :func:`results_dir`), keyed by
+    chapter. A file that is not a readable record is skipped with a :class:`ResultsFileWarning`
+    that names it and says what is wrong."""
+    folder = Path(folder or results_dir())
+    records = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            records[path.stem] = _read_record(path)
+        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            warnings.warn(f"{path} is skipped: {exc}", ResultsFileWarning, stacklevel=2)
+    return records
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    """The chapter record in ``path``; ValueError says why a file is not one."""
+    if not re.fullmatch(r"ch\d\d", path.stem):
+        raise ValueError("a chapter record is named chNN.json (e.g. ch02.json)")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, found {type(record).__name__}")
+    metrics = record.get("metrics", {})
+    if not isinstance(metrics, dict) or not all(isinstance(entry, dict) for entry in metrics.values()):
+        raise ValueError('expected "metrics" to map each name to an object such as {"value": 0.8}')
+    return record
