@@ -74,3 +74,105 @@ def test_repeated_inline_scripts_are_kept_once():
     book_pages.drop_repeated_scripts(None, "intro", "page.html", context, None)
     assert [(s.filename, s.attributes) for s in context["script_files"]] == [
         ("a.js", {}), ("", {"body": "const THEBE_JS_URL = 'x'"}), ("b.js", {}), ("a.js", {"defer": "defer"})]
+
+
+def _notebook(path, *sources):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# test"), *(nbformat.v4.new_code_cell(s) for s in sources)]
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+FINISH = """import json, os, pathlib
+pathlib.Path(os.environ["COURSE_RESULTS_DIR"]).mkdir(exist_ok=True)
+pathlib.Path(os.environ["COURSE_RESULTS_DIR"], "ch07.json").write_text(json.dumps(
+    {"chapter": "ch07", "profile": profile, "device": "cpu", "finished": FINISHED, "metrics": {}}))"""
+
+
+def test_a_notebook_that_stops_early_or_never_finishes_fails_naming_the_cell(tmp_path, monkeypatch):
+    monkeypatch.setattr(notebook_runner, "ROOT", tmp_path)
+    monkeypatch.setattr(notebook_runner, "EXECUTED", tmp_path / "_build" / "executed")
+    results = tmp_path / "results"
+    book = tmp_path / "notebooks"
+
+    def run(name, *sources):
+        return notebook_runner.execute(_notebook(book / name, "profile = None", *sources), "smoke", results_dir=results)
+
+    exits = run("07_exit.ipynb", FINISH.replace("FINISHED", "False"), "import sys\nsys.exit(0)", FINISH.replace("FINISHED", "True"))
+    assert not exits.ok
+    assert exits.error == ("notebooks/07_exit.ipynb: the notebook stopped in cell 4 (`import sys`) with SystemExit: 0; "
+                           "1 later code cells did not run")
+    fails = run("07_fail.ipynb", "x = 1", "y = x / 0\nprint(y)")
+    assert not fails.ok
+    assert fails.error == "notebooks/07_fail.ipynb: cell 4 (`y = x / 0`): ZeroDivisionError: division by zero"
+    unfinished = run("07_unfinished.ipynb", FINISH.replace("FINISHED", "False"))
+    assert not unfinished.ok and unfinished.profile == "smoke"
+    assert unfinished.error == "notebooks/07_unfinished.ipynb: the chapter did not reach run.finish() (ch07.json is unfinished)"
+    finished = run("07_finished.ipynb", FINISH.replace("FINISHED", "True"))
+    assert finished.ok and finished.error == "" and finished.device == "cpu"
+    assert finished.source_hash == notebook_runner.source_hash(book / "07_finished.ipynb")
+    assert load_report(book / "07_finished.ipynb") == finished
+
+
+def test_only_a_successful_execution_of_the_current_source_is_reused(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setattr(notebook_runner, "EXECUTED", tmp_path / "executed")
+    notebooks = [*notebook_runner.chapter_notebooks(), *notebook_runner.book_notebooks()]
+    for notebook in notebooks:
+        report_path(notebook).parent.mkdir(parents=True, exist_ok=True)
+        notebook_runner.save_report(notebook, RunReport(notebook.name, True, 1.0, source_hash=notebook_runner.source_hash(notebook)))
+    assert len(build_book.saved_reports()) == len(notebooks)
+    first = notebooks[0]
+    stale = RunReport(first.name, True, 1.0, source_hash="0" * 64)
+    notebook_runner.save_report(first, stale)
+    with pytest.raises(SystemExit, match=f"{first.relative_to(notebook_runner.ROOT)} was changed after it was executed"):
+        build_book.saved_reports()
+    failed = RunReport(first.name, False, 1.0, error="cell 3 (`1/0`): ZeroDivisionError",
+                       source_hash=notebook_runner.source_hash(first))
+    notebook_runner.save_report(first, failed)
+    with pytest.raises(SystemExit, match=rf"{first.relative_to(notebook_runner.ROOT)} failed when it was executed \(cell 3"):
+        build_book.saved_reports()
+
+
+def _build_in(tmp_path, monkeypatch):
+    """build_book writing only under tmp_path, with the previous book's HTML in place."""
+    stage = tmp_path / "book-src"
+    for name, value in [("STAGE", stage), ("EXECUTED", tmp_path / "executed"), ("RESULTS", tmp_path / "results"),
+                        ("REPORT", tmp_path / "run-report")]:
+        monkeypatch.setattr(build_book, name, value)
+    monkeypatch.setattr(build_book, "ROOT", tmp_path)
+    monkeypatch.setattr(build_book, "stage_sources", lambda: stage.mkdir(parents=True))
+    monkeypatch.setattr("sys.argv", ["build_book.py"])
+    old_page = stage / "_build" / "html" / "index.html"
+    old_page.parent.mkdir(parents=True)
+    old_page.write_text("the previous book")
+    return old_page
+
+
+def test_a_failed_notebook_leaves_no_old_book_behind(tmp_path, monkeypatch):
+    old_page = _build_in(tmp_path, monkeypatch)
+    monkeypatch.setattr(build_book, "run_all", lambda profile: [RunReport("notebooks/01_x.ipynb", False, 1.0, error="boom")])
+    assert build_book.main() == 1
+    assert not old_page.exists()
+
+
+def test_a_failed_html_build_leaves_no_html_behind(tmp_path, monkeypatch):
+    import subprocess
+
+    old_page = _build_in(tmp_path, monkeypatch)
+    monkeypatch.setattr(build_book, "run_all", lambda profile: [REPORTS[0]])
+
+    def failing_build(strict):
+        (build_book.STAGE / "_build" / "html").mkdir(parents=True)
+        (build_book.STAGE / "_build" / "html" / "index.html").write_text("half a book")
+        raise subprocess.CalledProcessError(2, ["jupyter-book"])
+
+    monkeypatch.setattr(build_book, "build_html", failing_build)
+    assert build_book.main() == 1
+    assert not old_page.exists() and not (tmp_path / "book-src" / "_build").exists()

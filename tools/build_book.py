@@ -9,6 +9,10 @@ The executed notebooks go to ``_build/executed/``; the book's sources are staged
 report gives each notebook's profile, device, wall time and peak memory (from the executions of
 this run, or with --reuse-executed from those that executed the notebooks); it is also written
 to ``_build/run-report.md`` and ``_build/run-report.json``.
+
+Nothing broken or stale is published: the previous build is removed first, a failed notebook
+stops the build (naming it), --reuse-executed takes an executed copy only when it ran without
+error from the notebook as it is now, and a failed HTML build leaves no HTML behind.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from notebook_runner import (
     format_table,
     load_report,
     report_path,
+    source_hash,
 )
 
 STAGE = ROOT / "_build" / "book-src"
@@ -54,9 +59,7 @@ def staged_config() -> dict:
 
 
 def stage_sources() -> Path:
-    """Copy the book's sources to the staging folder, with executed notebooks in place."""
-    if STAGE.exists():
-        shutil.rmtree(STAGE)
+    """Copy the book's sources to the (emptied) staging folder, with executed notebooks in place."""
     STAGE.mkdir(parents=True)
     for name in BOOK_FILES:
         shutil.copy2(ROOT / name, STAGE / name)
@@ -103,14 +106,22 @@ def write_run_report(reports: list[RunReport]) -> None:
 
 
 def saved_reports() -> list[RunReport]:
-    """The reports that the executions of the notebooks saved (e.g. by ``make test``)."""
+    """The reports that the executions of the notebooks saved (e.g. by ``make test``); exits
+    naming the notebook when one is missing, failed, or was edited after it was executed."""
     reports = []
     for notebook in [*chapter_notebooks(), *book_notebooks()]:
+        name = notebook.relative_to(ROOT)
         report = load_report(notebook)
         if report is None:
             raise SystemExit(
-                f"{notebook.relative_to(ROOT)} has no saved run report ({report_path(notebook)} is "
+                f"{name} has no saved run report ({report_path(notebook)} is "
                 "missing): run 'make test' (smoke) or 'make book' first."
+            )
+        if not report.ok:
+            raise SystemExit(f"{name} failed when it was executed ({report.error}): fix it and run 'make test' again.")
+        if report.source_hash != source_hash(notebook):
+            raise SystemExit(
+                f"{name} was changed after it was executed: run 'make test' (smoke) or 'make book' again."
             )
         reports.append(report)
     return reports
@@ -134,6 +145,8 @@ def main() -> int:
     parser.add_argument("--strict", action="store_true", help="turn Sphinx warnings into errors")
     args = parser.parse_args()
 
+    if STAGE.exists():  # a failed build must not leave the previous book where the new one is announced
+        shutil.rmtree(STAGE)
     if args.reuse_executed:
         reports = saved_reports()
     else:
@@ -150,6 +163,10 @@ def main() -> int:
     stage_sources()
     try:
         html = build_html(args.strict)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(STAGE / "_build", ignore_errors=True)
+        print(f"\njupyter-book build が失敗しました（終了コード {exc.returncode}）。HTML は作られていません。")
+        return 1
     finally:
         write_run_report(reports)
     print(f"\nHTML: {html / 'index.html'}")

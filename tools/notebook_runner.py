@@ -7,6 +7,7 @@ that the book and the tests execute notebooks the same way.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -40,6 +41,7 @@ class RunReport:
     device: str = "-"
     peak_memory_mb: float | None = None
     error: str = ""
+    source_hash: str = ""
 
 
 def chapter_notebooks() -> list[Path]:
@@ -66,6 +68,14 @@ def executed_path(notebook: Path) -> Path:
 def report_path(notebook: Path) -> Path:
     """Where :func:`execute` saves the :class:`RunReport` of ``notebook`` (beside the executed copy)."""
     return executed_path(notebook).with_suffix(".run.json")
+
+
+def source_hash(notebook: Path) -> str:
+    """The sha256 of the notebook's cells (type and source; not outputs or metadata), to tell
+    whether an executed copy was made from the notebook as it is now."""
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [[cell.cell_type, cell.source] for cell in nb.cells]
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def save_report(notebook: Path, report: RunReport) -> None:
@@ -117,12 +127,41 @@ def absolute_paths(values: dict[str, str]) -> dict[str, str]:
     return result
 
 
-def _error_summary(exc: Exception) -> str:
-    """The notebook's own error (papermill wraps it) in a few lines."""
-    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+def _cell_label(notebook: Path, source: str) -> str:
+    """'cell 5 (`x = 1 / 0`)': the position of the cell with ``source`` among the notebook's
+    cells, counted from 1, and its first line (papermill adds cells to the executed copy)."""
+    first_line = source.strip().splitlines()[0] if source.strip() else ""
+    cells = nbformat.read(notebook, as_version=4).cells
+    number = next((i for i, cell in enumerate(cells, start=1) if cell.source == source), None)
+    return f"cell {number} (`{first_line}`)" if number else f"the cell `{first_line}`"
+
+
+def _error_summary(exc: Exception, notebook: Path) -> str:
+    """The notebook's own error (papermill wraps it) in a line: the cell and what it raised."""
+    ename, evalue, source = (getattr(exc, name, None) for name in ("ename", "evalue", "source"))
+    if ename and source is not None:
+        return f"{_cell_label(notebook, source)}: {ename}: {evalue}"
     if ename:
         return f"{ename}: {evalue}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def stopped_early(notebook: Path, executed: Path) -> str:
+    """Why the executed copy shows that ``notebook`` stopped before its last cell (e.g. a
+    ``sys.exit()``, which papermill does not count as an error); '' when every cell ran."""
+    cells = nbformat.read(executed, as_version=4).cells
+    code = [c for c in cells if c.cell_type == "code" and c.source.strip()]
+    ran = [c for c in code if c.get("execution_count") is not None]
+    if len(ran) == len(code):
+        return ""
+    skipped = len(code) - len(ran)
+    if not ran:
+        return f"the notebook stopped before its first cell; {skipped} code cells did not run"
+    raised = [f" with {o.ename}: {o.evalue}" for o in ran[-1].get("outputs", []) if o.output_type == "error"]
+    return (
+        f"the notebook stopped in {_cell_label(notebook, ran[-1].source)}{raised[0] if raised else ''}; "
+        f"{skipped} later code cells did not run"
+    )
 
 
 def execute(
@@ -134,10 +173,16 @@ def execute(
     """Execute ``notebook`` into :func:`executed_path` with the given profile and environment.
 
     ``profile=None`` leaves the notebook's parameter alone (``COURSE_PROFILE`` or auto decide).
+    The run fails when a cell raises, when the notebook stops before its last cell, and for a
+    chapter when its record is not finished (``run.finish()`` never ran).
     """
     target = executed_path(notebook)
     target.parent.mkdir(parents=True, exist_ok=True)
     parameters = {"profile": profile} if profile else {}
+    key = chapter_key(notebook)
+    record = results_dir / f"{key}.json" if key else None
+    if record is not None:
+        record.unlink(missing_ok=True)  # a record left by an earlier run must not count for this one
     values = {
         "COURSE_RESULTS_DIR": str(results_dir),
         # Without ipywidgets, tqdm.auto falls back to text bars and warns "IProgress not found" on
@@ -145,6 +190,7 @@ def execute(
         "PYTHONWARNINGS": "ignore:IProgress not found",
         **(env or {}),
     }
+    digest = source_hash(notebook)
     start = time.perf_counter()
     error = ""
     with _environment(absolute_paths(values)):
@@ -160,17 +206,18 @@ def execute(
                 execution_timeout=CELL_TIMEOUT_S,
             )
         except Exception as exc:  # papermill raises its own and nbclient's errors
-            error = _error_summary(exc)
+            error = _error_summary(exc, notebook)
+        else:
+            error = stopped_early(notebook, target)
     seconds = time.perf_counter() - start
-    report = RunReport(notebook.relative_to(ROOT).as_posix(), not error, seconds, error=error)
-    key = chapter_key(notebook)
-    record = results_dir / f"{key}.json" if key else None
-    if record is not None and record.is_file():
-        data = json.loads(record.read_text(encoding="utf-8"))
-        report.profile, report.device = data["profile"], data["device"]
-        report.peak_memory_mb = data.get("peak_memory_mb")
-    elif profile:
-        report.profile = profile
+    report = RunReport(notebook.relative_to(ROOT).as_posix(), False, seconds, source_hash=digest)
+    data = json.loads(record.read_text(encoding="utf-8")) if record is not None and record.is_file() else {}
+    if record is not None and not error and not data.get("finished"):
+        error = f"the chapter did not reach run.finish() ({record.name} is {'unfinished' if data else 'missing'})"
+    report.ok, report.error = not error, error and f"{report.notebook}: {error}"
+    report.profile = data.get("profile", profile or "-")
+    report.device = data.get("device", "-")
+    report.peak_memory_mb = data.get("peak_memory_mb")
     save_report(notebook, report)
     return report
 
