@@ -64,7 +64,7 @@ def test_word2vec_binary_is_streamed_keeping_only_the_asked_words(tmp_path):
 def test_word2vec_file_that_ends_early(tmp_path):
     path = tmp_path / "short.bin"
     path.write_bytes(b"3 2\nfoo " + struct.pack("<2f", 1, 2) + b"\nbar ")
-    with pytest.raises(ValueError, match="ends after 1 of 3 words"):
+    with pytest.raises(models.Word2VecFormatError, match=f"{path} ends after 1 of 3 words"):
         models._read_word2vec_binary(path, None)
 
 
@@ -88,3 +88,53 @@ def test_glove_from_the_package():
 def test_unknown_word_vectors():
     with pytest.raises(ValueError, match="choose one of word2vec-google-news-300, glove-6b-50d"):
         models.load_word_vectors("fasttext")
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (b"3 -2\n", "does not start with a word2vec header 'count dim'"),
+        (b"0 3\n", "the header says 0 words of dimension 3"),
+        (b"3 0\n", "the header says 3 words of dimension 0"),
+        (b"3 99999999\n", "the header says 3 words of dimension 99999999; expected at least one word and a dimension from 1 to 10,000"),
+        (b"three 3\n", "does not start with a word2vec header"),
+    ],
+)
+def test_word2vec_header_is_checked_and_the_file_named(tmp_path, header, message):
+    path = tmp_path / "bad.bin"
+    path.write_bytes(header + b"foo " + bytes(12) * 3)
+    with pytest.raises(models.Word2VecFormatError, match=f"{path}.*{message}"):
+        models._read_word2vec_binary(path, None)
+
+
+def test_word2vec_with_a_huge_dimension_fails_fast(tmp_path):
+    import time
+
+    path = tmp_path / "huge.bin"
+    path.write_bytes(b"1 2000000000\nfoo " + bytes(1 << 20))
+    started = time.monotonic()
+    with pytest.raises(models.Word2VecFormatError, match="dimension from 1 to"):
+        models._read_word2vec_binary(path, None)
+    assert time.monotonic() - started < 1
+
+
+def test_word2vec_text_format_is_rejected(tmp_path):
+    path = tmp_path / "vectors.vec"
+    path.write_text("2 3\nfilm 0.1 -0.25 3.5e-1\ngood 0.2 0.3 0.4\n")
+    with pytest.raises(models.Word2VecFormatError, match=f"{path} holds its numbers as text"):
+        models._read_word2vec_binary(path, None)
+
+
+def test_word2vec_words_that_are_not_utf8_are_named_not_merged(tmp_path):
+    path = tmp_path / "latin1.bin"
+    path.write_bytes(b"2 2\nna\xefve " + struct.pack("<2f", 1, 2) + b"\ncaf\xe9 " + struct.pack("<2f", 3, 4) + b"\n")
+    with pytest.raises(models.Word2VecFormatError) as info:
+        models._read_word2vec_binary(path, None)
+    assert str(info.value) == f"{path}: word 1 (b'na\\xefve') is not valid UTF-8"
+
+
+def test_word2vec_word_without_an_end(tmp_path):
+    path = tmp_path / "noise.bin"
+    path.write_bytes(b"2 2\n" + b"x" * 5000)
+    with pytest.raises(models.Word2VecFormatError, match=f"{path}: word 1 does not end within 1,000 bytes"):
+        models._read_word2vec_binary(path, None)

@@ -57,3 +57,22 @@ def test_unknown_chapter_or_profile():
         profiles.chapter_settings("ch99", "quick")
     with pytest.raises(ProfileError, match="unknown profile 'auto'"):
         profiles.chapter_settings("ch01", "auto")
+
+
+@pytest.mark.parametrize("value", [123, 1.5, True, ["quick"]])
+def test_a_profile_that_is_not_a_string_is_named(value):
+    with pytest.raises(ProfileError, match=rf"the profile must be a name such as 'quick', not {value!r}".replace("[", r"\[")):
+        profiles.resolve_profile(value)
+
+
+def test_a_toml_syntax_error_names_the_file_and_line(tmp_path, monkeypatch):
+    (tmp_path / "profiles.toml").write_text('[ch01.smoke]\nseed = 0\nepochs 3\n', encoding="utf-8")
+    monkeypatch.setattr(profiles.resources, "files", lambda package: tmp_path)
+    profiles._table.cache_clear()
+    try:
+        with pytest.raises(ProfileError, match=rf"{tmp_path / 'profiles.toml'} is not valid TOML: .*\(at line 3, column 8\)"):
+            profiles.chapters()
+    finally:
+        monkeypatch.undo()
+        profiles._table.cache_clear()
+    assert "ch01" in profiles.chapters()

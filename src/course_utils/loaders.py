@@ -4,16 +4,21 @@
 - :func:`load_emotion` — chapter 3 (emotion, as a ``datasets.DatasetDict``).
 - :func:`load_spam` — chapter 4 (SMS spam).
 - :func:`load_jawiki_paragraphs` — chapter 5 (Japanese Wikipedia paragraphs).
+
+A malformed file (wrong columns, an extra field, a label that is not 0/1, no rows, text that is
+not UTF-8) raises :class:`~course_utils.data.DataError` naming the file, the line and what was
+expected.
 """
 
 from __future__ import annotations
 
 import csv
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from course_utils.data import ChecksumError, DataError, fetch, get_file
+from course_utils.data import ChecksumError, DataError, fetch, get_file, get_resource, note_source
 
 if TYPE_CHECKING:
     from datasets import DatasetDict, Features
@@ -21,6 +26,40 @@ if TYPE_CHECKING:
 EMOTION_LABELS = ("sadness", "joy", "love", "anger", "fear", "surprise")
 EMOTION_HUB_NAME = "dair-ai/emotion"
 SST2_SPLITS = ("train", "dev", "test")
+
+
+def _not_utf8(path: Path, expected: str) -> DataError:
+    """The error for a file that is not UTF-8 text, naming its first line that is not."""
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                break
+    return DataError(f"{path}:{number}: not UTF-8 text; expected {expected}")
+
+
+def _read_table(path: Path, columns: tuple[str, ...], expected: str, **options: Any) -> pd.DataFrame:
+    """Read a registered table with pandas (empty fields stay ''); a malformed file raises
+    DataError that names the file, the line and ``expected`` (a description of the format)."""
+    try:
+        df = pd.read_csv(path, keep_default_na=False, encoding="utf-8", **options)
+    except UnicodeDecodeError:
+        raise _not_utf8(path, expected) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty; expected {expected}") from None
+    except pd.errors.ParserError as exc:  # its message gives the line and the number of fields
+        raise DataError(f"{path}: {str(exc).strip()}; expected {expected}") from None
+    if tuple(df.columns) != columns or df.empty:
+        found = f"the columns {list(df.columns)}" if tuple(df.columns) != columns else "no rows"
+        raise DataError(f"{path}:1: found {found}; expected {expected}")
+    if "label" in columns:
+        bad = ~df["label"].astype(str).isin(["0", "1"])
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise DataError(f"{path}:{row + 2}: label {df['label'].iloc[row]!r}; expected {expected}")
+        df["label"] = df["label"].astype("int64")
+    return df
 
 
 def load_sst2(split: str) -> pd.DataFrame:
@@ -31,31 +70,36 @@ def load_sst2(split: str) -> pd.DataFrame:
     """
     if split not in SST2_SPLITS:
         raise ValueError(f"unknown SST-2 split {split!r}; choose one of {', '.join(SST2_SPLITS)}")
-    path = fetch("sst2", split)
-    df = pd.read_csv(
-        path, sep="\t", quoting=csv.QUOTE_NONE, keep_default_na=False, dtype={"sentence": str}
+    columns = ("index", "sentence") if split == "test" else ("sentence", "label")
+    expected = f"a header '{columns[0]}<TAB>{columns[1]}', then one tab-separated row a line" + (
+        "" if split == "test" else " with the label 0 or 1"
     )
-    if "label" in df.columns:
-        df["label"] = df["label"].astype("int64")
-    return df
+    return _read_table(
+        fetch("sst2", split), columns, expected, sep="\t", quoting=csv.QUOTE_NONE, dtype={"sentence": str}
+    )
 
 
 def load_spam() -> pd.DataFrame:
     """The SMS spam collection (``spamdata_v2.csv``): columns ``label`` (1 = spam) and ``text``."""
-    df = pd.read_csv(fetch("sms_spam", "all"), keep_default_na=False, dtype={"text": str})
-    df["label"] = df["label"].astype("int64")
-    return df[["label", "text"]]
+    expected = "a header 'label,text', then one row a message with the label 0 (ham) or 1 (spam)"
+    return _read_table(fetch("sms_spam", "all"), ("label", "text"), expected, dtype={"text": str})
 
 
 def _read_emotion_file(path) -> dict[str, list]:
     texts, labels = [], []
+    expected = f"'text;label' with a label from {', '.join(EMOTION_LABELS)}"
     with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            text, sep, label = line.rstrip("\n").rpartition(";")
-            if not sep or label not in EMOTION_LABELS:
-                raise DataError(f"{path}:{number}: expected 'text;label', got {line[:80]!r}")
-            texts.append(text)
-            labels.append(EMOTION_LABELS.index(label))
+        try:
+            for number, line in enumerate(fh, start=1):
+                text, sep, label = line.rstrip("\n").rpartition(";")
+                if not sep or label not in EMOTION_LABELS:
+                    raise DataError(f"{path}:{number}: expected {expected}, got {line[:80]!r}")
+                texts.append(text)
+                labels.append(EMOTION_LABELS.index(label))
+        except UnicodeDecodeError:
+            raise _not_utf8(path, expected) from None
+    if not texts:
+        raise DataError(f"{path} is empty; expected lines {expected}")
     return {"text": texts, "label": labels}
 
 
@@ -81,13 +125,16 @@ def load_emotion() -> DatasetDict:
         raise  # a damaged file in the cache is reported, not replaced silently by the Hub's copy
     except DataError as local_error:
         try:
-            return load_dataset(EMOTION_HUB_NAME)
+            hub_copy = load_dataset(EMOTION_HUB_NAME)
         except Exception as hub_error:  # the Hub's errors vary by version and network state
             raise DataError(
                 f"{local_error}\nThe Hugging Face Hub could not be reached either "
                 f"({type(hub_error).__name__}: {hub_error}). Connect to the internet, or "
                 f"provide {get_file('emotion', 'train').path} and its siblings as described above."
             ) from None
+        for entry in get_resource("emotion").files.values():
+            note_source(entry.path, "upstream", f"https://huggingface.co/datasets/{EMOTION_HUB_NAME}")
+        return hub_copy
     features = emotion_features()
     return DatasetDict(
         {
@@ -99,5 +146,13 @@ def load_emotion() -> DatasetDict:
 
 def load_jawiki_paragraphs() -> list[str]:
     """Japanese Wikipedia (NICT Kyoto articles) paragraphs, one string per paragraph."""
-    with open(fetch("jawiki_kyoto", "paragraphs"), encoding="utf-8") as fh:
-        return [line.rstrip("\n") for line in fh if line.strip()]
+    path = fetch("jawiki_kyoto", "paragraphs")
+    expected = "one paragraph a line (UTF-8)"
+    with open(path, encoding="utf-8") as fh:
+        try:
+            paragraphs = [line.rstrip("\n") for line in fh if line.strip()]
+        except UnicodeDecodeError:
+            raise _not_utf8(path, expected) from None
+    if not paragraphs:
+        raise DataError(f"{path} has no paragraphs; expected {expected}")
+    return paragraphs

@@ -94,32 +94,74 @@ class WordVectors:
         return {w: i for i, w in enumerate(self.words)}
 
 
+class Word2VecFormatError(ValueError):
+    """A file that cannot be a binary word2vec file; the message names the file and the place."""
+
+
+# The largest vector size and word length (in bytes) that the reader accepts; word2vec's own
+# tool writes words of at most 100 bytes.
+MAX_WORD2VEC_DIM = 10_000
+MAX_WORD_BYTES = 1_000
+# The bytes of numbers written as text: a first vector made only of these is a text-format file.
+_TEXT_NUMBER_BYTES = frozenset(b"0123456789+-.eE \t\r\n")
+
+
+def _word2vec_header(path: Path, line: bytes) -> tuple[int, int]:
+    """(count, dim) from the first line of a word2vec file, checked."""
+    fields = line.split()
+    if len(fields) != 2 or not all(f.isdigit() for f in fields):
+        raise Word2VecFormatError(f"{path} does not start with a word2vec header 'count dim' (found {line[:40]!r})")
+    count, dim = int(fields[0]), int(fields[1])
+    if count < 1 or not 1 <= dim <= MAX_WORD2VEC_DIM:
+        raise Word2VecFormatError(
+            f"{path}: the header says {count} words of dimension {dim}; expected at least one word "
+            f"and a dimension from 1 to {MAX_WORD2VEC_DIM:,}"
+        )
+    return count, dim
+
+
 def _read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVectors:
-    """Stream a (gzipped) word2vec binary file, keeping only the words in ``keep``."""
+    """Stream a (gzipped) binary word2vec file, keeping only the words in ``keep``.
+
+    Raises :class:`Word2VecFormatError`, naming the file, for a bad header, a text-format file,
+    a word that is not UTF-8 or has no end, and a file that ends early.
+    """
     opener = gzip.open if path.suffix == ".gz" else open
     words: list[str] = []
     rows: list[np.ndarray] = []
     with opener(path, "rb") as fh:
-        header = fh.readline().split()
-        if len(header) != 2:
-            raise ValueError(f"{path} does not start with a word2vec header 'count dim'")
-        count, dim = int(header[0]), int(header[1])
+        count, dim = _word2vec_header(path, fh.readline(100))
         width = 4 * dim
         buffer, pos = b"", 0
         with tqdm(total=count, desc="word2vec", unit="語", mininterval=1.0) as bar:
-            for _ in range(count):
+            for number in range(1, count + 1):
                 space = buffer.find(b" ", pos)
                 while space < 0 or len(buffer) < space + 1 + width:
+                    if space < 0 and len(buffer) - pos > MAX_WORD_BYTES:
+                        raise Word2VecFormatError(
+                            f"{path}: word {number:,} does not end within {MAX_WORD_BYTES:,} bytes "
+                            "(no space after it): not a binary word2vec file"
+                        )
                     more = fh.read(1 << 20)
                     if not more:
-                        raise ValueError(f"{path} ends after {bar.n:,} of {count:,} words")
+                        raise Word2VecFormatError(f"{path} ends after {number - 1:,} of {count:,} words")
                     buffer, pos = buffer[pos:] + more, 0
                     space = buffer.find(b" ")
-                word = buffer[pos:space].lstrip(b"\n").decode("utf-8", errors="replace")
+                vector = buffer[space + 1 : space + 1 + width]
+                if number == 1 and set(vector) <= _TEXT_NUMBER_BYTES:
+                    raise Word2VecFormatError(
+                        f"{path} holds its numbers as text (the .vec text format), not as binary "
+                        "float32: use the binary file (.bin or .bin.gz)"
+                    )
+                raw = buffer[pos:space].lstrip(b"\n")
+                try:
+                    word = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise Word2VecFormatError(f"{path}: word {number:,} ({raw[:40]!r}) is not valid UTF-8") from None
                 pos = space + 1 + width
                 if keep is None or word in keep:
                     words.append(word)
-                    rows.append(np.frombuffer(buffer, dtype="<f4", count=dim, offset=space + 1).copy())
+                    rows.append(np.frombuffer(vector, dtype="<f4").copy())
                 bar.update()
     matrix = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
     return WordVectors(words, matrix.astype(np.float32, copy=False), count)

@@ -69,8 +69,11 @@ class Settings(Mapping[str, Any]):
 
 @cache
 def _table() -> dict[str, Any]:
-    text = resources.files("course_utils").joinpath("profiles.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    source = resources.files("course_utils").joinpath("profiles.toml")
+    try:
+        return tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:  # its message gives the line and column
+        raise ProfileError(f"{source} is not valid TOML: {exc}") from None
 
 
 def chapters() -> list[str]:
@@ -80,6 +83,11 @@ def chapters() -> list[str]:
 
 def resolve_profile(requested: str | None = None) -> str:
     """The profile to run: ``requested`` if given, else ``COURSE_PROFILE``, else ``auto``."""
+    if requested is not None and not isinstance(requested, str):
+        raise ProfileError(
+            f"the profile must be a name such as 'quick', not {requested!r} ({type(requested).__name__}); "
+            "set the notebook parameter as profile = \"quick\" (or papermill -p profile quick)"
+        )
     name = (requested or os.environ.get(ENV_PROFILE) or "auto").strip().lower()
     if name == "auto":
         from course_utils.device import get_device
