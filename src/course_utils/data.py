@@ -569,8 +569,6 @@ def _describe_error(exc: Exception) -> str:
     """What went wrong with one location, in words, with any URL in it redacted."""
     if isinstance(exc, DataError):
         text = str(exc)
-    elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        text = f"the download broke off before the whole file arrived ({exc})"
     elif isinstance(exc, requests.ConnectionError):
         text = "could not connect (no network, or the host is unreachable)"
     elif isinstance(exc, requests.Timeout):
