@@ -2,21 +2,23 @@
 #   make test   create the environment, run the unit tests and every notebook in the smoke profile
 #   make book   create the environment, execute every notebook (COURSE_PROFILE or auto) and build the HTML
 #   make test-quick     every chapter in the quick profile on the real data, checked against its ranges
+#   make test-colab     the Colab cell and every chapter with the Colab image's package versions
 #   make browser-test   open every page of the built book in headless Chromium (after make book)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_QUIET ?= -q
+EXTRAS := ch01,ch02,ch03,ch04,ch05
 
-.PHONY: env test test-quick book book-from-tests browser-test clean
+.PHONY: env test test-quick test-colab book book-from-tests browser-test clean
 
 env: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip
-	$(BIN)/python -m pip install $(PIP_QUIET) -r requirements.txt -e .
+	$(BIN)/python -m pip install $(PIP_QUIET) -r requirements.txt -e ".[$(EXTRAS)]"
 	touch $@
 
 test: env
@@ -25,6 +27,11 @@ test: env
 # About 20 minutes on 2 CPU cores; offline it needs COURSE_DATA_MIRROR.
 test-quick: env
 	COURSE_TEST_QUICK=1 $(BIN)/python -m pytest -m quick tests/test_notebooks.py
+
+# The notebooks' Colab cell in an environment of Colab's package versions, then every chapter
+# there in smoke (about 5 minutes; CI runs it).
+test-colab: env
+	COURSE_TEST_COLAB=1 $(BIN)/python -m pytest -m colab tests/test_colab.py
 
 book: env
 	$(BIN)/python tools/build_book.py

@@ -13,9 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 from fixture_data import write_fixture_data  # noqa: E402
+from standins import write_full_settings  # noqa: E402
 
 DATA_VARIABLES = ("COURSE_DATA_DIR", "COURSE_DATA_MIRROR", "COURSE_DATA_FIXTURES", "COURSE_PROFILE",
-                  "COURSE_RESULTS_DIR", "COURSE_DEVICE")
+                  "COURSE_RESULTS_DIR", "COURSE_DEVICE", "COURSE_SETTINGS")
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +48,12 @@ def isolated(monkeypatch, tmp_path):
 def fixture_dir(tmp_path_factory) -> Path:
     """The synthetic data files in the mirror's layout, with their SHA256SUMS."""
     return write_fixture_data(tmp_path_factory.mktemp("fixture-data"))
+
+
+@pytest.fixture(scope="session")
+def full_standins(tmp_path_factory, fixture_dir) -> Path:
+    """The settings file of the full-structure run, with its stand-in models and word vectors."""
+    return write_full_settings(tmp_path_factory.mktemp("full-standins"), fixture_dir)
 
 
 @pytest.fixture

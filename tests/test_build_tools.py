@@ -34,7 +34,7 @@ def test_saved_report_is_read_back(tmp_path, monkeypatch):
     assert report_path(notebook) == tmp_path / "executed" / "notebooks" / "01_x.run.json"
     assert load_report(notebook) is None
     report_path(notebook).parent.mkdir(parents=True)
-    notebook_runner.save_report(notebook, REPORTS[0])
+    notebook_runner.save_report(notebook_runner.executed_path(notebook), REPORTS[0])
     assert load_report(notebook) == REPORTS[0]
 
 
@@ -126,16 +126,16 @@ def test_only_a_successful_execution_of_the_current_source_is_reused(tmp_path, m
     notebooks = [*notebook_runner.chapter_notebooks(), *notebook_runner.book_notebooks()]
     for notebook in notebooks:
         report_path(notebook).parent.mkdir(parents=True, exist_ok=True)
-        notebook_runner.save_report(notebook, RunReport(notebook.name, True, 1.0, source_hash=notebook_runner.source_hash(notebook)))
+        notebook_runner.save_report(notebook_runner.executed_path(notebook), RunReport(notebook.name, True, 1.0, source_hash=notebook_runner.source_hash(notebook)))
     assert len(build_book.saved_reports()) == len(notebooks)
     first = notebooks[0]
     stale = RunReport(first.name, True, 1.0, source_hash="0" * 64)
-    notebook_runner.save_report(first, stale)
+    notebook_runner.save_report(notebook_runner.executed_path(first), stale)
     with pytest.raises(SystemExit, match=f"{first.relative_to(notebook_runner.ROOT)} was changed after it was executed"):
         build_book.saved_reports()
     failed = RunReport(first.name, False, 1.0, error="cell 3 (`1/0`): ZeroDivisionError",
                        source_hash=notebook_runner.source_hash(first))
-    notebook_runner.save_report(first, failed)
+    notebook_runner.save_report(notebook_runner.executed_path(first), failed)
     with pytest.raises(SystemExit, match=rf"{first.relative_to(notebook_runner.ROOT)} failed when it was executed \(cell 3"):
         build_book.saved_reports()
 

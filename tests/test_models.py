@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import struct
 
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 
 from course_utils import models
 from course_utils.models import ModelNotAvailable
+from standins import write_word2vec_binary
 
 
 def test_offline_minilm_resolves_to_the_packaged_copy():
@@ -40,19 +40,9 @@ def test_hub_name_offline_says_what_to_do(monkeypatch, tmp_path):
         models.resolve_model("distilbert-base-uncased")
 
 
-def _write_word2vec(path, words, dim=3):
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(len(words), dim)).astype("<f4")
-    with gzip.open(path, "wb") as fh:
-        fh.write(f"{len(words)} {dim}\n".encode())
-        for word, vec in zip(words, vectors):
-            fh.write(word.encode() + b" " + vec.tobytes() + b"\n")
-    return vectors
-
-
 def test_word2vec_binary_is_streamed_keeping_only_the_asked_words(tmp_path):
     words = ["</s>", "the", "film", "naïve", "good", "bad"]
-    vectors = _write_word2vec(tmp_path / "w2v.bin.gz", words)
+    vectors = write_word2vec_binary(tmp_path / "w2v.bin.gz", words, 3)
     wv = models._read_word2vec_binary(tmp_path / "w2v.bin.gz", {"film", "bad", "naïve", "absent"})
     assert wv.words == ["film", "naïve", "bad"]
     assert wv.vectors.dtype == np.float32 and wv.dim == 3 and wv.source_vocab_size == 6
@@ -83,6 +73,17 @@ def test_glove_from_the_package():
     assert wv.source_vocab_size == 400_000
     index = wv.index()
     assert set(index) == {"good", "film"}
+
+
+def test_word_vectors_from_a_local_word2vec_file(tmp_path):
+    vectors = write_word2vec_binary(tmp_path / "mine.bin.gz", ["Paris", "film", "good"], 4)
+    wv = models.load_word_vectors(str(tmp_path / "mine.bin.gz"), {"Paris", "good"})
+    assert wv.words == ["Paris", "good"] and wv.format == "word2vec"
+    np.testing.assert_array_equal(wv.vectors, vectors[[0, 2]])
+    write_word2vec_binary(tmp_path / "plain.bin", ["film"], 4)
+    assert models.load_word_vectors(str(tmp_path / "plain.bin")).words == ["film"]
+    with pytest.raises(ModelNotAvailable, match="missing.bin does not exist"):
+        models.load_word_vectors(str(tmp_path / "missing.bin"))
 
 
 def test_unknown_word_vectors():

@@ -43,15 +43,20 @@ def test_chapter_has_a_profile_parameter_and_records_results(notebook):
     assert ".finish()" in source
 
 
-@pytest.mark.notebook
-@pytest.mark.parametrize("notebook", ALL, ids=_id)
-def test_runs_in_the_smoke_profile(notebook, fixture_dir, tmp_path):
-    env = {
+def _offline_env(fixture_dir, tmp_path) -> dict[str, str]:
+    """The fixture data, an empty cache and no Hub: the environment of the offline notebook runs."""
+    return {
         "COURSE_DATA_FIXTURES": str(fixture_dir),
         "COURSE_DATA_DIR": str(tmp_path / "cache"),
         "HF_HUB_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
     }
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", ALL, ids=_id)
+def test_runs_in_the_smoke_profile(notebook, fixture_dir, tmp_path):
+    env = _offline_env(fixture_dir, tmp_path)
     key = chapter_key(notebook)
     if key:
         (RESULTS / f"{key}.json").unlink(missing_ok=True)
@@ -62,14 +67,43 @@ def test_runs_in_the_smoke_profile(notebook, fixture_dir, tmp_path):
         # a range or target whose name the notebook never records would never be checked
         for profile in profiles.PROFILES:
             for table in ("expect", "target"):
-                names = profiles.chapter_settings(key, profile).get(table, {})
-                unrecorded = sorted(set(names) - set(record["metrics"]))
+                ranges = profiles.chapter_settings(key, profile).get(table, {})
+                named_bounds = {bound for bounds in ranges.values() for bound in bounds if isinstance(bound, str)}
+                unrecorded = sorted((set(ranges) | named_bounds) - set(record["metrics"]))
                 assert not unrecorded, f"[{key}.{profile}.{table}] names figures the notebook does not record: {unrecorded}"
 
 
-def _check_record(key: str, profile: str) -> dict:
-    """The finished record that chapter ``key`` wrote in ``profile``."""
-    record = json.loads((RESULTS / f"{key}.json").read_text(encoding="utf-8"))
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
+def test_runs_in_the_full_profile_with_standins(notebook, fixture_dir, full_standins, tmp_path):
+    """The path Colab students take: profile ``full``, its model classes and file formats, with
+    stand-ins (tests/standins.py) and the sizes of tests/full_standins.toml."""
+    env = {**_offline_env(fixture_dir, tmp_path), "COURSE_SETTINGS": str(full_standins)}
+    results = tmp_path / "results"
+    report = execute(notebook, "full", env=env, results_dir=results, output=tmp_path / notebook.name)
+    assert report.ok, f"{notebook.name} failed in the full profile: {report.error}"
+    record = _check_record(chapter_key(notebook), "full", results)
+    assert record["settings_file"] == str(full_standins) and record["settings_overrides"]
+
+
+@pytest.mark.notebook
+def test_the_results_page_names_overridden_settings(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    record = {"chapter": "ch01", "profile": "full", "device": "cpu", "finished": True, "wall_time_s": 1.0,
+              "settings_file": "/tmp/short.toml", "settings_overrides": {"cbow_epochs": 5},
+              "metrics": {"bow_test_accuracy": {"value": 1.0, "unit": "", "expected": [1.0, 1.0]}}}
+    (results / "ch01.json").write_text(json.dumps(record), encoding="utf-8")
+    page = book_notebooks()[0]
+    report = execute(page, None, results_dir=results, output=tmp_path / page.name)
+    assert report.ok, report.error
+    shown = json.dumps(nbformat.read(tmp_path / page.name, as_version=4), ensure_ascii=False)
+    assert "cbow_epochs = 5" in shown and "設定の上書き" in shown
+
+
+def _check_record(key: str, profile: str, folder=RESULTS) -> dict:
+    """The finished record that chapter ``key`` wrote in ``profile`` (in ``folder``)."""
+    record = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
     assert record["profile"] == profile and record["finished"]
     assert record["metrics"], f"{key} recorded no figures"
     return record

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -38,9 +40,14 @@ def test_every_chapter_defines_every_profile():
         for profile in profiles.PROFILES:
             cfg = profiles.chapter_settings(chapter, profile)
             assert isinstance(cfg["seed"], int)
-            ranges = [*cfg.get("expect", {}).items(), *cfg.get("target", {}).items()]
-            for name, bounds in ranges:
-                assert len(bounds) == 2 and bounds[0] <= bounds[1], (chapter, profile, name)
+            for table in ("expect", "target"):
+                for name, bounds in cfg.get(table, {}).items():
+                    assert len(bounds) == 2, (chapter, profile, name)
+                    named = [b for b in bounds if isinstance(b, str)]
+                    # a bound may name another figure, in an expect range only
+                    assert not named or (table == "expect" and name not in named), (chapter, profile, name)
+                    if not named:
+                        assert bounds[0] <= bounds[1], (chapter, profile, name)
 
 
 def test_settings_are_read_only_and_name_what_exists():
@@ -76,3 +83,65 @@ def test_a_toml_syntax_error_names_the_file_and_line(tmp_path, monkeypatch):
         monkeypatch.undo()
         profiles._table.cache_clear()
     assert "ch01" in profiles.chapters()
+
+
+def _settings_file(tmp_path, text):
+    path = tmp_path / "my-course.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_settings_file_is_merged_over_the_profile(tmp_path, monkeypatch):
+    path = _settings_file(tmp_path, """
+[ch05]
+epochs = 3
+lr = 1            # an int where the setting is a float
+[ch05.expect]
+test_ppl_rnn = [1.0, 50.0]
+[ch02]
+cnn_widths = [2, 3]
+""")
+    cfg = profiles.chapter_settings("ch05", "full", path)
+    full = profiles.chapter_settings("ch05", "full")
+    assert (cfg.epochs, cfg.lr, cfg.hidden_dim) == (3, 1.0, full.hidden_dim)
+    assert isinstance(cfg.lr, float)
+    assert cfg.expect["test_ppl_rnn"] == [1.0, 50.0]
+    assert cfg.expect["test_ppl_lstm"] == full.expect["test_ppl_lstm"]  # the other ranges stay
+    assert cfg.overrides == {"epochs": 3, "lr": 1, "expect": {"test_ppl_rnn": [1.0, 50.0]}}
+    assert cfg.overrides_file == path and full.overrides == {} and full.overrides_file is None
+    monkeypatch.setenv("COURSE_SETTINGS", str(path))  # the environment variable names it too
+    assert profiles.chapter_settings("ch02", "quick").cnn_widths == [2, 3]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[ch09]\nepochs = 1\n", r"\[ch09\] is not a chapter"),
+    ("[ch05]\nepoch = 1\n", r"\[ch05\] epoch: the chapter has no setting 'epoch'; it defines: .*epochs"),
+    ("[ch05]\nepochs = 1.5\n", r"\[ch05\] epochs = 1.5 is a float; the setting takes a int like 10"),
+    ("[ch05]\nepochs = \"2\"\n", r"\[ch05\] epochs = '2' is a str"),
+    ("[ch02]\ncnn_widths = [2, \"x\"]\n", r"\[ch02\] cnn_widths"),
+    ("[ch05]\nepochs = true\n", r"\[ch05\] epochs = True is a bool"),
+    ("[ch05.expect]\nno_such_figure = [0, 1]\n", r"\[ch05.expect\] names figures the chapter gives no range: no_such_figure"),
+    ("[ch05.expect]\ntest_ppl_rnn = [5, 1]\n", r"test_ppl_rnn must be a range \[low, high\]"),
+    ("[ch05.target]\ntest_ppl_rnn = [1, \"test_ppl_bigram\"]\n", r"test_ppl_rnn must be a range \[low, high\] of numbers"),
+    ("[ch05\nepochs = 1\n", r"is not valid TOML"),
+])
+def test_a_bad_settings_file_names_the_file_and_the_key(tmp_path, text, message):
+    path = _settings_file(tmp_path, text)
+    with pytest.raises(profiles.SettingsFileError, match=message) as error:
+        profiles.chapter_settings("ch05" if "ch02" not in text else "ch02", "full", path)
+    assert str(path) in str(error.value)
+
+
+def test_a_missing_settings_file_says_how_to_fix_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_SETTINGS", str(tmp_path / "missing.toml"))
+    with pytest.raises(profiles.SettingsFileError, match="missing.toml does not exist.*unset COURSE_SETTINGS"):
+        profiles.chapter_settings("ch01", "quick")
+
+
+def test_the_readme_example_settings_file_applies(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = _settings_file(tmp_path, example)
+    assert profiles.chapter_settings("ch05", "full", path).epochs == 4
+    assert profiles.chapter_settings("ch02", "full", path).train_size == 20000
+    assert profiles.chapter_settings("ch03", "quick", path).model_name == "/content/my-distilbert"

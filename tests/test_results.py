@@ -36,6 +36,34 @@ def test_value_outside_the_expected_range_fails_but_is_kept(tmp_path):
     assert results.load_results()["ch99"]["metrics"]["acc"]["value"] == 0.5
 
 
+def test_a_bound_may_name_a_figure_recorded_earlier(tmp_path):
+    run = _run({"model_accuracy": ["baseline_accuracy", 1.0]})
+    with pytest.raises(ResultOutOfRange, match="refers to 'baseline_accuracy', which this run has not recorded"):
+        run.record("model_accuracy", 0.9)
+    run.record("baseline_accuracy", 0.6)
+    assert run.record("model_accuracy", 0.9) == 0.9
+    saved = json.loads((tmp_path / "results" / "ch99.json").read_text())
+    assert saved["metrics"]["model_accuracy"]["expected"] == [0.6, 1.0]  # the bound as it was here
+    with pytest.raises(ResultOutOfRange, match=r"ch99/model_accuracy = 0.5 is outside the range \[0.6, 1.0\]"):
+        run.record("model_accuracy", 0.5)
+
+
+def test_a_run_with_a_settings_file_records_what_it_changed(tmp_path, monkeypatch, capsys):
+    settings = tmp_path / "short.toml"
+    settings.write_text("[ch01]\ncbow_epochs = 2\n", encoding="utf-8")
+    monkeypatch.setenv("COURSE_SETTINGS", str(settings))
+    run = results.start_chapter("ch01", "quick")
+    assert run.cfg.cbow_epochs == 2
+    assert "cbow_epochs = 2" in capsys.readouterr().out
+    run.finish()
+    saved = json.loads((tmp_path / "results" / "ch01.json").read_text())
+    assert saved["settings_file"] == str(settings) and saved["settings_overrides"] == {"cbow_epochs": 2}
+    plain = results.start_chapter("ch01", "quick", settings="")  # an empty parameter: no file
+    plain.finish()
+    saved = json.loads((tmp_path / "results" / "ch01.json").read_text())
+    assert saved["settings_file"] is None and saved["settings_overrides"] == {}
+
+
 def test_non_finite_values_fail():
     with pytest.raises(ResultOutOfRange, match="not a finite number"):
         _run().record("loss", float("nan"))
@@ -194,7 +222,13 @@ def test_fixtures_are_used_in_the_smoke_profile_only_and_the_output_says_so(monk
     from course_utils.data import DataError
 
     monkeypatch.setenv("COURSE_DATA_FIXTURES", str(fixture_dir))
-    assert results.fixtures_allowed("smoke") and not results.fixtures_allowed("quick")
+    from course_utils.profiles import chapter_settings
+
+    assert results.fixtures_allowed("smoke", chapter_settings("ch02", "smoke"))
+    assert not results.fixtures_allowed("quick", chapter_settings("ch02", "quick"))
+    settings = tmp_path / "sizes.toml"
+    settings.write_text("[ch02]\nmax_epochs = 1\n", encoding="utf-8")
+    assert results.fixtures_allowed("full", chapter_settings("ch02", "full", settings))  # a test run with a settings file
     run = results.start_chapter("ch02", "quick")
     assert "COURSE_DATA_FIXTURES は quick プロファイルでは使いません" in capsys.readouterr().out
     with pytest.raises(DataError, match="Could not get SST-2/dev.tsv"):

@@ -27,7 +27,8 @@ RESULTS = ROOT / "_build" / "results"
 CELL_TIMEOUT_S = 4 * 3600
 # Environment variables that name folders: the notebooks run in notebooks/, so a relative path
 # given by the caller is made absolute against the caller's working folder first.
-PATH_VARIABLES = ("COURSE_DATA_DIR", "COURSE_DATA_MIRROR", "COURSE_RESULTS_DIR", "COURSE_DATA_FIXTURES")
+PATH_VARIABLES = ("COURSE_DATA_DIR", "COURSE_DATA_MIRROR", "COURSE_RESULTS_DIR", "COURSE_DATA_FIXTURES",
+                  "COURSE_SETTINGS")
 
 
 @dataclass
@@ -78,10 +79,10 @@ def source_hash(notebook: Path) -> str:
     return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def save_report(notebook: Path, report: RunReport) -> None:
-    """Save ``report`` at :func:`report_path` (``make book-from-tests`` reads it back)."""
+def save_report(executed: Path, report: RunReport) -> None:
+    """Save ``report`` beside the executed copy ``executed`` (``make book-from-tests`` reads it back)."""
     text = json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2)
-    report_path(notebook).write_text(text, encoding="utf-8")
+    executed.with_suffix(".run.json").write_text(text, encoding="utf-8")
 
 
 def load_report(notebook: Path) -> RunReport | None:
@@ -169,14 +170,16 @@ def execute(
     profile: str | None,
     env: dict[str, str] | None = None,
     results_dir: Path = RESULTS,
+    output: Path | None = None,
 ) -> RunReport:
-    """Execute ``notebook`` into :func:`executed_path` with the given profile and environment.
+    """Execute ``notebook`` into ``output`` (default :func:`executed_path`, which the book uses)
+    with the given profile and environment; the run report is saved beside it.
 
     ``profile=None`` leaves the notebook's parameter alone (``COURSE_PROFILE`` or auto decide).
     The run fails when a cell raises, when the notebook stops before its last cell, and for a
     chapter when its record is not finished (``run.finish()`` never ran).
     """
-    target = executed_path(notebook)
+    target = output or executed_path(notebook)
     target.parent.mkdir(parents=True, exist_ok=True)
     parameters = {"profile": profile} if profile else {}
     key = chapter_key(notebook)
@@ -218,7 +221,7 @@ def execute(
     report.profile = data.get("profile", profile or "-")
     report.device = data.get("device", "-")
     report.peak_memory_mb = data.get("peak_memory_mb")
-    save_report(notebook, report)
+    save_report(target, report)
     return report
 
 

@@ -69,5 +69,5 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    if torch.cuda.is_available():
+    if torch.cuda.is_available():  # CUDA only (torch.manual_seed seeds CUDA too; this says so)
         torch.cuda.manual_seed_all(seed)

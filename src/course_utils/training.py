@@ -26,6 +26,8 @@ TARGET_KEY = "label"
 def to_device(obj: Any, device: torch.device | str) -> Any:
     """Move a tensor, or the tensors inside dicts, lists and tuples, to ``device``."""
     if isinstance(obj, torch.Tensor):
+        # non_blocking only matters for a copy from pinned memory to CUDA (chapter 3's Trainer
+        # pins it on CUDA); on the CPU it is an ordinary copy, so the CPU tests run this line too
         return obj.to(device, non_blocking=True)
     if isinstance(obj, Mapping):
         return {k: to_device(v, device) for k, v in obj.items()}
