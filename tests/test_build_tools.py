@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import build_book
 import notebook_runner
 from notebook_runner import RunReport, format_markdown, format_table, load_report, report_path
@@ -176,3 +178,16 @@ def test_a_failed_html_build_leaves_no_html_behind(tmp_path, monkeypatch):
     monkeypatch.setattr(build_book, "build_html", failing_build)
     assert build_book.main() == 1
     assert not old_page.exists() and not (tmp_path / "book-src" / "_build").exists()
+
+
+def test_jupyter_book_build_at_the_root_stops_at_once_and_names_make_book(tmp_path):
+    """`jupyter-book build .` would execute the results page before the chapters: it must refuse."""
+    import subprocess
+    import sys
+
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(notebook_runner.ROOT),
+               "--path-output", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "Build this book with `make book`" in result.stdout + result.stderr
+    assert not list(tmp_path.rglob("*.html")), "no page may be written"

@@ -473,3 +473,12 @@ def test_where_each_file_came_from_is_noted(monkeypatch, tmp_path, http_server, 
     monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
     data.fetch("toy", "all")
     assert data.sources_used()["toy/other.tsv"] == {"origin": "mirror", "location": str(mirror)}
+
+
+def test_the_registry_is_read_from_its_toml_file():
+    sst2 = data.get_file("sst2", "train")
+    archive, github = sst2.sources
+    assert archive.size == 7_439_277 and archive.extract is not None and github.extract is None
+    assert data.get_file("jawiki_kyoto", "paragraphs").sources[0].extract is data._derive_kyoto_paragraphs
+    with pytest.raises(ValueError, match=r"registry.toml \[toy.files.all\]: unknown extract 'tar:x'"):
+        data._extractor("tar:x", "[toy.files.all]")

@@ -1,7 +1,8 @@
 """Data registry and checksummed fetching (used by every chapter that reads a data set).
 
-Every file the course reads is registered here with its sha256, its size, its licence and an
-ordered list of sources. :func:`fetch` resolves a file in this order:
+Every file the course reads is registered in ``registry.toml`` beside this module with its
+sha256, its size, its licence and an ordered list of sources. :func:`fetch` resolves a file
+in this order:
 
 1. the local cache (``data/`` of the project, or ``COURSE_DATA_DIR``);
 2. the course data mirror (``COURSE_DATA_MIRROR``: a local folder or a base URL);
@@ -21,13 +22,15 @@ import os
 import re
 import shutil
 import time
+import tomllib
 import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import BinaryIO
+from importlib.resources import files as resources_files
+from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
@@ -127,166 +130,39 @@ def _derive_kyoto_paragraphs(archive: Path, out: BinaryIO) -> None:
     write_paragraphs_from_archive(archive, out)
 
 
-_GLUE_SST2_ZIP = "https://dl.fbaipublicfiles.com/glue/data/SST-2.zip"
-_SST2_GITHUB = (
-    "https://raw.githubusercontent.com/tacchinotacchi/distil-bilstm/"
-    "44d3abb1ef7f54d000d95f2634b9b2a275cd4b01/SST-2/"
-)
+REGISTRY_FILE = "registry.toml"
 
 
-def _sst2_file(split: str, sha256: str, size: int) -> DataFile:
-    return DataFile(
-        f"SST-2/{split}.tsv",
-        sha256,
-        size,
-        (
-            Source(
-                _GLUE_SST2_ZIP,
-                zip_member(f"SST-2/{split}.tsv"),
-                "d67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa",
-                7_439_277,
-            ),
-            Source(_SST2_GITHUB + f"{split}.tsv"),
-        ),
-    )
+def _extractor(spec: str, where: str) -> Extractor:
+    """The extractor that ``extract = spec`` of ``registry.toml`` names."""
+    if spec.startswith("zip:"):
+        return zip_member(spec.removeprefix("zip:"))
+    if spec == "kyoto-paragraphs":
+        return _derive_kyoto_paragraphs
+    raise ValueError(f"{REGISTRY_FILE} {where}: unknown extract {spec!r} (use 'zip:<member>' or 'kyoto-paragraphs')")
 
 
-_REGISTRY: dict[str, Resource] = {
-    r.name: r
-    for r in [
-        Resource(
-            name="sst2",
-            title="GLUE SST-2 (Stanford Sentiment Treebank, binary)",
-            files=MappingProxyType(
-                {
-                    "train": _sst2_file(
-                        "train",
-                        "48eac26399f8456935f81dd9e3a745c1430adb6c62e233ccfe22db4a0d15d1d1",
-                        3_806_081,
-                    ),
-                    "dev": _sst2_file(
-                        "dev",
-                        "54a9c12c77e402fc14d6a66a506f24d999f596b0176eb777c972cccc2f9cc4b0",
-                        94_931,
-                    ),
-                    "test": _sst2_file(
-                        "test",
-                        "69a938605609b3e6663b4487918fe1565eb293734e6e520d0366d1d412fd2a13",
-                        197_335,
-                    ),
-                }
-            ),
-            license="GLUE は SST-2 のライセンスを定めていません（元の Stanford Sentiment Treebank を参照）",
-            attribution=(
-                "Socher et al. (2013), Recursive Deep Models for Semantic Compositionality Over "
-                "a Sentiment Treebank; Wang et al. (2018), GLUE."
-            ),
-            homepage="https://gluebenchmark.com/tasks",
-        ),
-        Resource(
-            name="sms_spam",
-            title="SMS Spam Collection (spamdata_v2.csv)",
-            files=MappingProxyType(
-                {
-                    "all": DataFile(
-                        "spam/spamdata_v2.csv",
-                        "558d0fe8bd2229e5fb3fbb34c2b108add0065612b4d29d54944cc0e5706cb30d",
-                        467_438,
-                        (
-                            Source(
-                                "https://raw.githubusercontent.com/prateekjoshi565/"
-                                "Fine-Tuning-BERT/master/spamdata_v2.csv"
-                            ),
-                        ),
-                    )
-                }
-            ),
-            license="CC BY 4.0（UCI Machine Learning Repository）",
-            attribution=(
-                "Almeida, T. A. and Gómez Hidalgo, J. M. (2011), SMS Spam Collection v.1; "
-                "CSV as used by prateekjoshi565/Fine-Tuning-BERT (Apache-2.0)."
-            ),
-            homepage="https://archive.ics.uci.edu/dataset/228/sms+spam+collection",
-        ),
-        Resource(
-            name="emotion",
-            title="emotion (CARER; Hugging Face dair-ai/emotion, split version)",
-            files=MappingProxyType(
-                {
-                    "train": DataFile(
-                        "emotion/train.txt",
-                        "3ab03d945a6cb783d818ccd06dafd52d2ed8b4f62f0f85a09d7d11870865b190",
-                        1_658_616,
-                    ),
-                    "validation": DataFile(
-                        "emotion/val.txt",
-                        "34faaa31962fe63cdf5dbf6c132ef8ab166c640254ab991af78f3aea375e79ef",
-                        204_240,
-                    ),
-                    "test": DataFile(
-                        "emotion/test.txt",
-                        "60f531690d20127339e7f054edc299a82c627b5ec0dd5d552d53d544e0cfcc17",
-                        206_760,
-                    ),
-                }
-            ),
-            license="教育・研究目的での利用に限る（データセットカードの記載）",
-            attribution=(
-                "Saravia et al. (2018), CARER: Contextualized Affect Representations for Emotion "
-                "Recognition."
-            ),
-            homepage="https://huggingface.co/datasets/dair-ai/emotion",
-        ),
-        Resource(
-            name="jawiki_kyoto",
-            title="Japanese Wikipedia: NICT Kyoto-related articles, one paragraph a line",
-            files=MappingProxyType(
-                {
-                    "paragraphs": DataFile(
-                        "jawiki/jawiki_kyoto_paragraphs.txt",
-                        "5e7b62842e31ec01c7d2332e1c1cbd95e475a28662932445adcdf630223f48a4",
-                        49_270_520,
-                        (
-                            Source(
-                                "https://alaginrc.nict.go.jp/WikiCorpus/src/wiki_corpus_2.01.tar.gz",
-                                _derive_kyoto_paragraphs,
-                            ),
-                        ),
-                    )
-                }
-            ),
-            license="CC BY-SA 3.0",
-            attribution=(
-                "NICT, Japanese-English Bilingual Corpus of Wikipedia's Kyoto Articles v2.01; "
-                "text by the Wikipedia contributors listed per article in the corpus."
-            ),
-            homepage="https://alaginrc.nict.go.jp/WikiCorpus/",
-        ),
-        Resource(
-            name="word2vec_google_news",
-            title="word2vec GoogleNews vectors (3,000,000 words x 300)",
-            files=MappingProxyType(
-                {
-                    "vectors": DataFile(
-                        "word2vec/GoogleNews-vectors-negative300.bin.gz",
-                        "21c05ae916a67a4da59b1d006903355cced7de7da1e42bff9f0504198c748da8",
-                        1_647_046_227,
-                        (
-                            Source(
-                                "https://s3.amazonaws.com/dl4j-distribution/"
-                                "GoogleNews-vectors-negative300.bin.gz"
-                            ),
-                        ),
-                    )
-                }
-            ),
-            license="Apache-2.0（word2vec プロジェクト）",
-            attribution="Mikolov et al. (2013), Distributed Representations of Words and Phrases.",
-            homepage="https://code.google.com/archive/p/word2vec/",
-            mirrored=False,
-        ),
-    ]
-}
+def _resource(name: str, table: dict[str, Any]) -> Resource:
+    files = {}
+    for key, entry in table["files"].items():
+        where = f"[{name}.files.{key}]"
+        sources = tuple(
+            Source(source["url"], _extractor(source["extract"], where) if "extract" in source else None,
+                   source.get("sha256"), source.get("size"))
+            for source in entry.get("sources", [])
+        )
+        files[key] = DataFile(entry["path"], entry["sha256"], entry["size"], sources)
+    return Resource(name, table["title"], MappingProxyType(files), table["license"], table["attribution"],
+                    table["homepage"], table.get("mirrored", True))
+
+
+def _load_registry() -> dict[str, Resource]:
+    """The resources of ``registry.toml`` beside this module."""
+    text = resources_files("course_utils").joinpath(REGISTRY_FILE).read_text(encoding="utf-8")
+    return {name: _resource(name, table) for name, table in tomllib.loads(text).items()}
+
+
+_REGISTRY: dict[str, Resource] = _load_registry()
 
 
 def resources() -> list[str]:
