@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 
-from course_utils import data
+from course_utils import data, paths
 from course_utils.data import ChecksumError, DataError, DataFile, Resource, Source, UnknownResourceError
 
 PAYLOAD = b"sentence\tlabel\nit is a good film \t1\n" * 50
@@ -55,15 +56,15 @@ def test_unknown_resource_and_file_name_the_known_ones():
 
 def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "elsewhere"))
-    assert data.cache_dir() == tmp_path / "elsewhere"
+    assert paths.cache_dir() == tmp_path / "elsewhere"
     monkeypatch.delenv("COURSE_DATA_DIR")
-    monkeypatch.chdir(data.project_root(data.Path(__file__).parent))
-    assert data.cache_dir() == data.project_root() / "data"
+    monkeypatch.chdir(paths.project_root(Path(__file__).parent))
+    assert paths.cache_dir() == paths.project_root() / "data"
 
 
 def test_cached_file_is_used_when_its_checksum_matches(monkeypatch):
     entry = _register(monkeypatch)
-    target = data.cache_dir() / entry.path
+    target = paths.cache_dir() / entry.path
     target.parent.mkdir(parents=True)
     target.write_bytes(PAYLOAD)
     assert data.fetch("toy", "all") == target
@@ -71,7 +72,7 @@ def test_cached_file_is_used_when_its_checksum_matches(monkeypatch):
 
 def test_cached_file_with_a_wrong_checksum_is_reported_not_used(monkeypatch):
     entry = _register(monkeypatch)
-    target = data.cache_dir() / entry.path
+    target = paths.cache_dir() / entry.path
     target.parent.mkdir(parents=True)
     target.write_bytes(PAYLOAD[:-1] + b"X")
     with pytest.raises(ChecksumError, match="sha256 .* expected .*delete it"):
@@ -80,7 +81,7 @@ def test_cached_file_with_a_wrong_checksum_is_reported_not_used(monkeypatch):
 
 def test_cached_file_of_the_wrong_size_is_reported(monkeypatch):
     entry = _register(monkeypatch)
-    target = data.cache_dir() / entry.path
+    target = paths.cache_dir() / entry.path
     target.parent.mkdir(parents=True)
     target.write_bytes(PAYLOAD[:10])
     with pytest.raises(ChecksumError, match="10 bytes, expected"):
@@ -108,7 +109,7 @@ def test_corrupt_mirror_file_is_reported_and_never_used(monkeypatch, tmp_path, h
     (served / "file.tsv").write_bytes(PAYLOAD)
     with pytest.warns(UserWarning, match="mirror's copy is damaged"):
         path = data.fetch("toy", "all")  # the upstream copy, not the mirror's
-    assert path == data.cache_dir() / entry.path and path.read_bytes() == PAYLOAD
+    assert path == paths.cache_dir() / entry.path and path.read_bytes() == PAYLOAD
 
 
 def test_corrupt_file_at_a_mirror_url_is_not_kept(monkeypatch, http_server):
@@ -119,8 +120,8 @@ def test_corrupt_file_at_a_mirror_url_is_not_kept(monkeypatch, http_server):
     monkeypatch.setenv("COURSE_DATA_MIRROR", base)
     with pytest.raises(DataError, match=f"COURSE_DATA_MIRROR={base}: the file it gave does not match"):
         data.fetch("toy", "all")
-    assert list((data.cache_dir() / "toy").iterdir()) == []
-    assert not (data.cache_dir() / entry.path).exists()
+    assert list((paths.cache_dir() / "toy").iterdir()) == []
+    assert not (paths.cache_dir() / entry.path).exists()
 
 
 def test_download_from_a_source_lands_in_the_cache(monkeypatch, http_server):
@@ -129,7 +130,7 @@ def test_download_from_a_source_lands_in_the_cache(monkeypatch, http_server):
     entry = _register(monkeypatch, [Source(f"{base}/missing.tsv"), Source(f"{base}/file.tsv")])
     with pytest.warns(UserWarning, match="came from .*/file.tsv after: .*/missing.tsv: HTTP 404"):
         path = data.fetch("toy", "all")
-    assert path == data.cache_dir() / entry.path
+    assert path == paths.cache_dir() / entry.path
     assert path.read_bytes() == PAYLOAD
     assert [p.name for p in path.parent.iterdir()] == ["file.tsv"]  # no temporary files left
 
@@ -149,8 +150,8 @@ def test_download_with_a_wrong_checksum_is_not_kept(monkeypatch, http_server):
     entry = _register(monkeypatch, [Source(f"{base}/file.tsv")])
     with pytest.raises(DataError, match="sha256"):
         data.fetch("toy", "all")
-    assert not (data.cache_dir() / entry.path).exists()
-    assert list((data.cache_dir() / "toy").iterdir()) == []
+    assert not (paths.cache_dir() / entry.path).exists()
+    assert list((paths.cache_dir() / "toy").iterdir()) == []
 
 
 def test_truncated_download_is_reported_and_not_kept(monkeypatch, http_server):
@@ -159,8 +160,8 @@ def test_truncated_download_is_reported_and_not_kept(monkeypatch, http_server):
     entry = _register(monkeypatch, [Source(f"{base}/truncated/file.tsv")])
     with pytest.raises(DataError, match="truncated/file.tsv: the download broke off"):
         data.fetch("toy", "all")
-    assert list((data.cache_dir() / "toy").iterdir()) == []
-    assert not (data.cache_dir() / entry.path).exists()
+    assert list((paths.cache_dir() / "toy").iterdir()) == []
+    assert not (paths.cache_dir() / entry.path).exists()
 
 
 def test_gzip_encoded_response_is_kept_byte_for_byte_and_the_checksum_decides(monkeypatch, http_server):
@@ -183,8 +184,8 @@ def test_an_endless_body_is_cut_at_the_registered_size(monkeypatch, http_server)
     entry = _register(monkeypatch, [Source(f"{base}/endless/file.tsv")])
     with pytest.raises(DataError, match=f"sent more than the registered {len(PAYLOAD):,} bytes"):
         data.fetch("toy", "all")
-    assert list((data.cache_dir() / "toy").iterdir()) == []
-    assert not (data.cache_dir() / entry.path).exists()
+    assert list((paths.cache_dir() / "toy").iterdir()) == []
+    assert not (paths.cache_dir() / entry.path).exists()
 
 
 def test_a_body_announced_larger_than_registered_is_not_read(monkeypatch, http_server):
@@ -286,7 +287,7 @@ def test_a_file_changed_after_verification_is_verified_again(monkeypatch):
     import os
 
     entry = _register(monkeypatch)
-    target = data.cache_dir() / entry.path
+    target = paths.cache_dir() / entry.path
     target.parent.mkdir(parents=True)
     target.write_bytes(PAYLOAD)
     assert data.fetch("toy", "all") == target
@@ -336,8 +337,8 @@ def test_file_inside_a_zip_archive(monkeypatch, http_server):
         zf.writestr("SST-2/file.tsv", PAYLOAD)
     entry = _register(monkeypatch, [Source(f"{base}/bundle.zip", data.zip_member("SST-2/file.tsv"))])
     assert data.fetch("toy", "all").read_bytes() == PAYLOAD
-    assert (data.cache_dir() / "_downloads" / "bundle.zip").is_file()
-    assert (data.cache_dir() / entry.path).is_file()
+    assert (paths.cache_dir() / "_downloads" / "bundle.zip").is_file()
+    assert (paths.cache_dir() / entry.path).is_file()
 
 
 def test_broken_archive_is_dropped_so_that_it_is_fetched_again(monkeypatch, http_server):
@@ -346,7 +347,7 @@ def test_broken_archive_is_dropped_so_that_it_is_fetched_again(monkeypatch, http
     _register(monkeypatch, [Source(f"{base}/bundle.zip", data.zip_member("SST-2/file.tsv"))])
     with pytest.raises(DataError, match="could not unpack toy/file.tsv from the archive bundle.zip .BadZipFile"):
         data.fetch("toy", "all")
-    assert not (data.cache_dir() / "_downloads" / "bundle.zip").exists()
+    assert not (paths.cache_dir() / "_downloads" / "bundle.zip").exists()
 
 
 def test_any_unpacking_error_is_a_data_error(monkeypatch, http_server):
@@ -359,7 +360,7 @@ def test_any_unpacking_error_is_a_data_error(monkeypatch, http_server):
     _register(monkeypatch, [Source(f"{base}/bundle.tgz", broken)])
     with pytest.raises(DataError, match="could not unpack.*EOFError: Compressed file ended"):
         data.fetch("toy", "all")
-    assert not (data.cache_dir() / "_downloads" / "bundle.tgz").exists()
+    assert not (paths.cache_dir() / "_downloads" / "bundle.tgz").exists()
 
 
 def test_archive_whose_member_fails_the_checksum_is_dropped(monkeypatch, http_server):
@@ -369,7 +370,7 @@ def test_archive_whose_member_fails_the_checksum_is_dropped(monkeypatch, http_se
     _register(monkeypatch, [Source(f"{base}/bundle.zip", data.zip_member("SST-2/file.tsv"))])
     with pytest.raises(DataError, match="does not match the registered size"):
         data.fetch("toy", "all")
-    assert not (data.cache_dir() / "_downloads" / "bundle.zip").exists()
+    assert not (paths.cache_dir() / "_downloads" / "bundle.zip").exists()
 
 
 def test_an_archive_member_larger_than_the_registered_file_is_cut_off(monkeypatch, http_server):
@@ -379,8 +380,8 @@ def test_an_archive_member_larger_than_the_registered_file_is_cut_off(monkeypatc
     entry = _register(monkeypatch, [Source(f"{base}/bundle.zip", data.zip_member("SST-2/file.tsv"))])
     with pytest.raises(DataError, match="toy/file.tsv from bundle.zip would be larger than the registered 1,800 bytes"):
         data.fetch("toy", "all")
-    assert not (data.cache_dir() / "_downloads" / "bundle.zip").exists()
-    assert list((data.cache_dir() / "toy").iterdir()) == [] and not (data.cache_dir() / entry.path).exists()
+    assert not (paths.cache_dir() / "_downloads" / "bundle.zip").exists()
+    assert list((paths.cache_dir() / "toy").iterdir()) == [] and not (paths.cache_dir() / entry.path).exists()
 
 
 def test_an_archive_with_a_registered_checksum_is_checked(monkeypatch, http_server):
@@ -391,12 +392,12 @@ def test_an_archive_with_a_registered_checksum_is_checked(monkeypatch, http_serv
     good = Source(f"{base}/bundle.zip", data.zip_member("SST-2/file.tsv"), _digest(blob), len(blob))
     _register(monkeypatch, [good])
     assert data.fetch("toy", "all").read_bytes() == PAYLOAD
-    (data.cache_dir() / "toy" / "file.tsv").unlink()
-    (data.cache_dir() / "_downloads" / "bundle.zip").unlink()
+    (paths.cache_dir() / "toy" / "file.tsv").unlink()
+    (paths.cache_dir() / "_downloads" / "bundle.zip").unlink()
     _register(monkeypatch, [Source(good.url, good.extract, _digest(b"another"), len(blob))])
     with pytest.raises(DataError, match="does not match the registered size"):
         data.fetch("toy", "all")
-    assert not (data.cache_dir() / "_downloads" / "bundle.zip").exists()
+    assert not (paths.cache_dir() / "_downloads" / "bundle.zip").exists()
 
 
 def test_an_archive_of_unregistered_size_is_bounded(monkeypatch, http_server):
@@ -432,8 +433,8 @@ def test_cache_outside_a_project_is_in_the_home_folder(monkeypatch, tmp_path):
     monkeypatch.delenv("COURSE_DATA_DIR")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert data.project_root() is None
-    assert data.cache_dir() == tmp_path / "home" / ".cache" / "nlp-pytorch-ja" / "data"
+    assert paths.project_root() is None
+    assert paths.cache_dir() == tmp_path / "home" / ".cache" / "nlp-pytorch-ja" / "data"
 
 
 def test_fixture_folder_needs_its_checksums(monkeypatch, tmp_path, use_fixtures):
@@ -465,7 +466,7 @@ def test_where_each_file_came_from_is_noted(monkeypatch, tmp_path, http_server, 
     assert data.sources_used() == {"toy/file.tsv": {"origin": "upstream", "location": f"{base}/file.tsv"}}
     data.forget_sources_used()
     data.fetch("toy", "all")
-    assert data.sources_used()["toy/file.tsv"] == {"origin": "cache", "location": str(data.cache_dir() / "toy")}
+    assert data.sources_used()["toy/file.tsv"] == {"origin": "cache", "location": str(paths.cache_dir() / "toy")}
     mirror = tmp_path / "mirror"
     (mirror / "toy").mkdir(parents=True)
     (mirror / "toy" / "other.tsv").write_bytes(PAYLOAD)

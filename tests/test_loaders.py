@@ -51,7 +51,8 @@ def test_emotion_offline_without_files_says_what_to_do(monkeypatch):
 
 
 def test_emotion_with_a_damaged_cached_file_is_reported_not_replaced_by_the_hub(monkeypatch, fixture_dir):
-    from course_utils.data import ChecksumError, cache_dir
+    from course_utils.data import ChecksumError
+    from course_utils.paths import cache_dir
 
     cached = cache_dir() / "emotion" / "train.txt"
     cached.parent.mkdir(parents=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from course_utils import results
+from course_utils import paths, results
 from course_utils.profiles import Settings
 from course_utils.results import ChapterRun, ResultOutOfRange
 
@@ -93,10 +94,10 @@ def test_start_chapter_sets_everything_up(monkeypatch, capsys):
 
 def test_results_dir_default(monkeypatch):
     monkeypatch.delenv("COURSE_RESULTS_DIR")
-    from course_utils.data import project_root
+    from course_utils.paths import project_root
 
-    monkeypatch.chdir(project_root(results.Path(__file__).parent))
-    assert results.results_dir() == project_root() / "_build" / "results"
+    monkeypatch.chdir(project_root(Path(__file__).parent))
+    assert paths.results_dir() == project_root() / "_build" / "results"
 
 
 def test_peak_memory_is_this_process_not_its_parent():

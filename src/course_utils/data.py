@@ -27,9 +27,9 @@ import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib.resources import files as resources_files
 from pathlib import Path
 from types import MappingProxyType
-from importlib.resources import files as resources_files
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -38,8 +38,8 @@ from tqdm.auto import tqdm
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from course_utils.files import temporary_file_beside
+from course_utils.paths import cache_dir
 
-ENV_CACHE = "COURSE_DATA_DIR"
 ENV_MIRROR = "COURSE_DATA_MIRROR"
 ENV_FIXTURES = "COURSE_DATA_FIXTURES"
 CHUNK = 1 << 20
@@ -189,25 +189,6 @@ def get_file(name: str, key: str) -> DataFile:
         raise UnknownResourceError(
             f"resource {name!r} has no file {key!r}; its files: {', '.join(res.files)}"
         ) from None
-
-
-def project_root(start: Path | None = None) -> Path | None:
-    """The course repository that contains ``start`` (default: the working directory), if any."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "_toc.yml").is_file() and (folder / "src" / "course_utils").is_dir():
-            return folder
-    return None
-
-
-def cache_dir() -> Path:
-    """The download cache: ``COURSE_DATA_DIR``, else the project's ``data/``, else ~/.cache."""
-    if os.environ.get(ENV_CACHE):
-        return Path(os.environ[ENV_CACHE]).expanduser()
-    root = project_root()
-    if root is not None:
-        return root / "data"
-    return Path.home() / ".cache" / "nlp-pytorch-ja" / "data"
 
 
 def sha256sum(path: Path) -> str:

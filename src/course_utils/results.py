@@ -29,10 +29,10 @@ import torch
 from course_utils import data
 from course_utils.device import device_name, get_device, seed_everything
 from course_utils.files import write_text_atomically
+from course_utils.paths import results_dir
 from course_utils.plotting import setup_plot_style
 from course_utils.profiles import Settings, chapter_settings, resolve_profile
 
-ENV_RESULTS = "COURSE_RESULTS_DIR"
 
 
 class ResultOutOfRange(AssertionError):
@@ -45,14 +45,6 @@ class UnrecordableValue(TypeError):
 
 class ResultsFileWarning(UserWarning):
     """A file in the results folder that is not a readable chapter record (it is skipped)."""
-
-
-def results_dir() -> Path:
-    """Where results are written: ``COURSE_RESULTS_DIR``, else ``_build/results`` of the project."""
-    if os.environ.get(ENV_RESULTS):
-        return Path(os.environ[ENV_RESULTS]).expanduser()
-    root = data.project_root()
-    return (root / "_build" / "results") if root else Path.cwd() / "course_results"
 
 
 def peak_memory_mb() -> float | None:
