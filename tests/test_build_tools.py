@@ -6,7 +6,7 @@ from pathlib import Path
 
 import build_book
 import notebook_runner
-from notebook_runner import RunReport, format_markdown, format_table, load_report, report_path
+from notebook_runner import RunReport, format_markdown, format_table
 
 REPORTS = [
     RunReport("notebooks/01_x.ipynb", True, 12.34, "smoke", "cpu", 812.6),
@@ -30,14 +30,10 @@ def test_markdown_table_has_a_row_per_notebook_and_a_total():
     assert lines[2] == "| notebooks/01_x.ipynb | ok | smoke | cpu | 12.3 s | 813 MB |"
 
 
-def test_saved_report_is_read_back(tmp_path, monkeypatch):
-    monkeypatch.setattr(notebook_runner, "EXECUTED", tmp_path / "executed")
+def test_a_notebook_that_was_not_executed_has_a_failed_report(tmp_path):
     notebook = notebook_runner.ROOT / "notebooks" / "01_x.ipynb"
-    assert report_path(notebook) == tmp_path / "executed" / "notebooks" / "01_x.run.json"
-    assert load_report(notebook) is None
-    report_path(notebook).parent.mkdir(parents=True)
-    notebook_runner.save_report(notebook_runner.executed_path(notebook), REPORTS[0])
-    assert load_report(notebook) == REPORTS[0]
+    report = notebook_runner.run_report(notebook, tmp_path / "01_x.ipynb", tmp_path)
+    assert not report.ok and report.error.startswith("notebooks/01_x.ipynb: not executed")
 
 
 def test_the_staged_book_does_not_execute_notebooks_again():
@@ -117,28 +113,30 @@ def test_a_notebook_that_stops_early_or_never_finishes_fails_naming_the_cell(tmp
     assert unfinished.error == "notebooks/07_unfinished.ipynb: the chapter did not reach run.finish() (ch07.json is unfinished)"
     finished = run("07_finished.ipynb", FINISH.replace("FINISHED", "True"))
     assert finished.ok and finished.error == "" and finished.device == "cpu"
-    assert finished.source_hash == notebook_runner.source_hash(book / "07_finished.ipynb")
-    assert load_report(book / "07_finished.ipynb") == finished
+    # the report is read back from what the run left: papermill's metadata and the record
+    executed = notebook_runner.executed_path(book / "07_finished.ipynb")
+    assert notebook_runner.run_report(book / "07_finished.ipynb", executed, results) == finished
+    assert 0 < finished.seconds < 300 and not list(executed.parent.glob("*.json"))
 
 
 def test_only_a_successful_execution_of_the_current_source_is_reused(tmp_path, monkeypatch):
     import pytest
 
-    monkeypatch.setattr(notebook_runner, "EXECUTED", tmp_path / "executed")
-    notebooks = [*notebook_runner.chapter_notebooks(), *notebook_runner.book_notebooks()]
-    for notebook in notebooks:
-        report_path(notebook).parent.mkdir(parents=True, exist_ok=True)
-        notebook_runner.save_report(notebook_runner.executed_path(notebook), RunReport(notebook.name, True, 1.0, source_hash=notebook_runner.source_hash(notebook)))
-    assert len(build_book.saved_reports()) == len(notebooks)
-    first = notebooks[0]
-    stale = RunReport(first.name, True, 1.0, source_hash="0" * 64)
-    notebook_runner.save_report(notebook_runner.executed_path(first), stale)
-    with pytest.raises(SystemExit, match=f"{first.relative_to(notebook_runner.ROOT)} was changed after it was executed"):
+    for module in (notebook_runner, build_book):
+        monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(notebook_runner, "EXECUTED", tmp_path / "_build" / "executed")
+    monkeypatch.setattr(notebook_runner, "RESULTS", tmp_path / "_build" / "results")
+    chapter = _notebook(tmp_path / "notebooks" / "07_x.ipynb", "profile = None", FINISH.replace("FINISHED", "True"))
+    with pytest.raises(SystemExit, match="notebooks/07_x.ipynb has not been executed"):
         build_book.saved_reports()
-    failed = RunReport(first.name, False, 1.0, error="cell 3 (`1/0`): ZeroDivisionError",
-                       source_hash=notebook_runner.source_hash(first))
-    notebook_runner.save_report(notebook_runner.executed_path(first), failed)
-    with pytest.raises(SystemExit, match=rf"{first.relative_to(notebook_runner.ROOT)} failed when it was executed \(cell 3"):
+    assert notebook_runner.execute(chapter, "smoke", results_dir=notebook_runner.RESULTS).ok
+    assert [r.notebook for r in build_book.saved_reports()] == ["notebooks/07_x.ipynb"]
+    edited = _notebook(chapter, "profile = None", FINISH.replace("FINISHED", "True") + "\nprint('edited')")
+    with pytest.raises(SystemExit, match="notebooks/07_x.ipynb was changed after it was executed"):
+        build_book.saved_reports()
+    _notebook(edited, "profile = None", "1 / 0")
+    notebook_runner.execute(chapter, "smoke", results_dir=notebook_runner.RESULTS)
+    with pytest.raises(SystemExit, match=r"notebooks/07_x.ipynb failed when it was executed \(.*cell 3 \(`1 / 0`\)"):
         build_book.saved_reports()
 
 

@@ -37,9 +37,8 @@ from notebook_runner import (
     executed_path,
     format_markdown,
     format_table,
-    load_report,
-    report_path,
-    source_hash,
+    made_from_current_source,
+    run_report,
 )
 
 STAGE = ROOT / "_build" / "book-src"
@@ -106,23 +105,19 @@ def write_run_report(reports: list[RunReport]) -> None:
 
 
 def saved_reports() -> list[RunReport]:
-    """The reports that the executions of the notebooks saved (e.g. by ``make test``); exits
+    """The reports of the executions that wrote the executed copies (e.g. ``make test``); exits
     naming the notebook when one is missing, failed, or was edited after it was executed."""
     reports = []
     for notebook in [*chapter_notebooks(), *book_notebooks()]:
         name = notebook.relative_to(ROOT)
-        report = load_report(notebook)
-        if report is None:
-            raise SystemExit(
-                f"{name} has no saved run report ({report_path(notebook)} is "
-                "missing): run 'make test' (smoke) or 'make book' first."
-            )
+        executed = executed_path(notebook)
+        if not executed.is_file():
+            raise SystemExit(f"{name} has not been executed ({executed} is missing): run 'make test' (smoke) or 'make book' first.")
+        report = run_report(notebook, executed)
         if not report.ok:
             raise SystemExit(f"{name} failed when it was executed ({report.error}): fix it and run 'make test' again.")
-        if report.source_hash != source_hash(notebook):
-            raise SystemExit(
-                f"{name} was changed after it was executed: run 'make test' (smoke) or 'make book' again."
-            )
+        if not made_from_current_source(notebook, executed):
+            raise SystemExit(f"{name} was changed after it was executed: run 'make test' (smoke) or 'make book' again.")
         reports.append(report)
     return reports
 

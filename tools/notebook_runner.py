@@ -2,16 +2,19 @@
 
 Used by ``tools/build_book.py`` (``make book``) and by the notebook tests (``make test``), so
 that the book and the tests execute notebooks the same way.
+
+One record per fact: how an execution went is read back from what it left, never stored twice.
+The executed copy holds papermill's metadata (duration, whether it raised) and every cell's
+outputs (the error, a cell that never ran, the source it was made from); the chapter's own
+record (``<results>/chNN.json``) holds its profile, device, peak memory and whether
+``run.finish()`` ran. :func:`run_report` derives a :class:`RunReport` from the two.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import os
 import re
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +45,6 @@ class RunReport:
     device: str = "-"
     peak_memory_mb: float | None = None
     error: str = ""
-    source_hash: str = ""
 
 
 def chapter_notebooks() -> list[Path]:
@@ -66,31 +68,14 @@ def executed_path(notebook: Path) -> Path:
     return EXECUTED / notebook.relative_to(ROOT)
 
 
-def report_path(notebook: Path) -> Path:
-    """Where :func:`execute` saves the :class:`RunReport` of ``notebook`` (beside the executed copy)."""
-    return executed_path(notebook).with_suffix(".run.json")
+def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """(type, source) of the notebook's cells, without the cell papermill injects."""
+    return [(c.cell_type, c.source) for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
 
 
-def source_hash(notebook: Path) -> str:
-    """The sha256 of the notebook's cells (type and source; not outputs or metadata), to tell
-    whether an executed copy was made from the notebook as it is now."""
-    nb = nbformat.read(notebook, as_version=4)
-    cells = [[cell.cell_type, cell.source] for cell in nb.cells]
-    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-def save_report(executed: Path, report: RunReport) -> None:
-    """Save ``report`` beside the executed copy ``executed`` (``make book-from-tests`` reads it back)."""
-    text = json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2)
-    executed.with_suffix(".run.json").write_text(text, encoding="utf-8")
-
-
-def load_report(notebook: Path) -> RunReport | None:
-    """The report that the last :func:`execute` of ``notebook`` saved, if any."""
-    path = report_path(notebook)
-    if not path.is_file():
-        return None
-    return RunReport(**json.loads(path.read_text(encoding="utf-8")))
+def made_from_current_source(notebook: Path, executed: Path) -> bool:
+    """Whether the executed copy was made from ``notebook`` as it is now (same cells)."""
+    return _cells(nbformat.read(executed, as_version=4)) == _cells(nbformat.read(notebook, as_version=4))
 
 
 def stored_outputs(notebook: Path) -> int:
@@ -137,20 +122,19 @@ def _cell_label(notebook: Path, source: str) -> str:
     return f"cell {number} (`{first_line}`)" if number else f"the cell `{first_line}`"
 
 
-def _error_summary(exc: Exception, notebook: Path) -> str:
-    """The notebook's own error (papermill wraps it) in a line: the cell and what it raised."""
-    ename, evalue, source = (getattr(exc, name, None) for name in ("ename", "evalue", "source"))
-    if ename and source is not None:
-        return f"{_cell_label(notebook, source)}: {ename}: {evalue}"
-    if ename:
-        return f"{ename}: {evalue}"
-    return f"{type(exc).__name__}: {exc}"
+def _raised(notebook: Path, cells: list[nbformat.NotebookNode]) -> str:
+    """'cell 4 (`y = x / 0`): ZeroDivisionError: division by zero' for the first cell whose output
+    is an error; '' when none is."""
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                return f"{_cell_label(notebook, cell.source)}: {output.ename}: {output.evalue}"
+    return ""
 
 
-def stopped_early(notebook: Path, executed: Path) -> str:
-    """Why the executed copy shows that ``notebook`` stopped before its last cell (e.g. a
+def stopped_early(notebook: Path, cells: list[nbformat.NotebookNode]) -> str:
+    """Why the executed ``cells`` show that ``notebook`` stopped before its last cell (e.g. a
     ``sys.exit()``, which papermill does not count as an error); '' when every cell ran."""
-    cells = nbformat.read(executed, as_version=4).cells
     code = [c for c in cells if c.cell_type == "code" and c.source.strip()]
     ran = [c for c in code if c.get("execution_count") is not None]
     if len(ran) == len(code):
@@ -173,19 +157,17 @@ def execute(
     output: Path | None = None,
 ) -> RunReport:
     """Execute ``notebook`` into ``output`` (default :func:`executed_path`, which the book uses)
-    with the given profile and environment; the run report is saved beside it.
+    with the given profile and environment, and return :func:`run_report` of the run.
 
     ``profile=None`` leaves the notebook's parameter alone (``COURSE_PROFILE`` or auto decide).
-    The run fails when a cell raises, when the notebook stops before its last cell, and for a
-    chapter when its record is not finished (``run.finish()`` never ran).
     """
     target = output or executed_path(notebook)
     target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)  # an earlier executed copy must not speak for this run
     parameters = {"profile": profile} if profile else {}
     key = chapter_key(notebook)
-    record = results_dir / f"{key}.json" if key else None
-    if record is not None:
-        record.unlink(missing_ok=True)  # a record left by an earlier run must not count for this one
+    if key:
+        (results_dir / f"{key}.json").unlink(missing_ok=True)  # nor an earlier record
     values = {
         "COURSE_RESULTS_DIR": str(results_dir),
         # Without ipywidgets, tqdm.auto falls back to text bars and warns "IProgress not found" on
@@ -193,9 +175,7 @@ def execute(
         "PYTHONWARNINGS": "ignore:IProgress not found",
         **(env or {}),
     }
-    digest = source_hash(notebook)
-    start = time.perf_counter()
-    error = ""
+    failure = ""
     with _environment(absolute_paths(values)):
         try:
             papermill.execute_notebook(
@@ -209,20 +189,40 @@ def execute(
                 execution_timeout=CELL_TIMEOUT_S,
             )
         except Exception as exc:  # papermill raises its own and nbclient's errors
-            error = _error_summary(exc, notebook)
-        else:
-            error = stopped_early(notebook, target)
-    seconds = time.perf_counter() - start
-    report = RunReport(notebook.relative_to(ROOT).as_posix(), False, seconds, source_hash=digest)
-    data = json.loads(record.read_text(encoding="utf-8")) if record is not None and record.is_file() else {}
-    if record is not None and not error and not data.get("finished"):
-        error = f"the chapter did not reach run.finish() ({record.name} is {'unfinished' if data else 'missing'})"
-    report.ok, report.error = not error, error and f"{report.notebook}: {error}"
-    report.profile = data.get("profile", profile or "-")
-    report.device = data.get("device", "-")
-    report.peak_memory_mb = data.get("peak_memory_mb")
-    save_report(target, report)
+            failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    report = run_report(notebook, target, results_dir)
+    if failure and report.ok:  # a failure that the executed copy does not show (e.g. a dead kernel)
+        report.ok, report.error = False, f"{report.notebook}: {failure}"
     return report
+
+
+def run_report(notebook: Path, executed: Path, results_dir: Path | None = None) -> RunReport:
+    """How the execution of ``notebook`` into ``executed`` went, read from the executed copy and
+    the chapter's record in ``results_dir``. It failed when a cell raised, when papermill saw
+    an exception, when the notebook stopped before its last cell, and, for a chapter, when its
+    record is not finished (``run.finish()`` never ran)."""
+    name = notebook.relative_to(ROOT).as_posix()
+    if not executed.is_file():
+        return RunReport(name, False, 0.0, error=f"{name}: not executed ({executed} is missing)")
+    nb = nbformat.read(executed, as_version=4)
+    papermill_run = nb.metadata.get("papermill", {})
+    key = chapter_key(notebook)
+    record_path = (results_dir or RESULTS) / f"{key}.json" if key else None
+    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path and record_path.is_file() else {}
+    error = stopped_early(notebook, nb.cells) or _raised(notebook, nb.cells)
+    if not error and papermill_run.get("exception"):
+        error = "the execution failed outside the cells (papermill recorded an exception)"
+    if not error and record_path is not None and not record.get("finished"):
+        error = f"the chapter did not reach run.finish() ({record_path.name} is {'unfinished' if record else 'missing'})"
+    return RunReport(
+        name,
+        not error,
+        float(papermill_run.get("duration") or 0.0),
+        profile=record.get("profile") or papermill_run.get("parameters", {}).get("profile") or "-",
+        device=record.get("device", "-"),
+        peak_memory_mb=record.get("peak_memory_mb"),
+        error=error and f"{name}: {error}",
+    )
 
 
 REPORT_COLUMNS = ("notebook", "status", "profile", "device", "wall time", "peak memory")
