@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from course_utils.models import WordVectors
+from course_utils.word_vectors import WordVectors
 from course_utils.text_classification import (
     PAD,
     PAD_ID,
@@ -198,7 +198,7 @@ def test_full_profile_path_streams_word2vec_and_recases(monkeypatch, tmp_path):
     """The notebook's problem-70 path with a tiny GoogleNews-like file (case-sensitive, no 'a')."""
     import gzip
 
-    from course_utils import models
+    from course_utils import word_vectors
 
     words = ["</s>", "Paris", "good", "NASA", "film", "Good"]
     vectors = np.arange(len(words) * 3, dtype="<f4").reshape(len(words), 3)
@@ -207,11 +207,11 @@ def test_full_profile_path_streams_word2vec_and_recases(monkeypatch, tmp_path):
         fh.write(f"{len(words)} 3\n".encode())
         for word, vec in zip(words, vectors):
             fh.write(word.encode() + b" " + vec.tobytes() + b"\n")
-    monkeypatch.setattr(models, "fetch", lambda resource, key: path)
+    monkeypatch.setattr(word_vectors, "fetch", lambda resource, key: path)
 
     data_words = ["good", "a", "paris", "film", "nasa"]
     keep = {form for w in data_words for form in case_variants(w)}
-    wv = models.load_word_vectors("word2vec-google-news-300", keep=keep)
+    wv = word_vectors.load_word_vectors("word2vec-google-news-300", keep=keep)
     assert wv.words == ["Paris", "good", "NASA", "film", "Good"] and wv.source_vocab_size == 6
     emb = build_embeddings(data_words, wv)
     assert emb.vocab.id_to_word == [PAD, "good", "paris", "film", "nasa"]

@@ -248,8 +248,8 @@ _sources_used: dict[str, dict[str, str]] = {}
 def allow_fixtures(allowed: bool) -> None:
     """Whether :func:`fetch` may serve the test files of ``COURSE_DATA_FIXTURES``.
 
-    Off by default: :func:`course_utils.results.start_chapter` switches it on for the profiles
-    that run on test data (see :func:`course_utils.results.fixtures_allowed`).
+    Off by default: :func:`course_utils.chapter.start_chapter` switches it on for the profiles
+    that run on test data (see :func:`course_utils.chapter.fixtures_allowed`).
     """
     global _fixtures_allowed
     _fixtures_allowed = allowed

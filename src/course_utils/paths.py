@@ -1,7 +1,7 @@
 """Where the course keeps its files: the project, the download cache and the chapters' records.
 
 Used by the data layer (:mod:`course_utils.data`) and by the chapters' records
-(:mod:`course_utils.results`); each place can be moved with an environment variable.
+(:mod:`course_utils.chapter`); each place can be moved with an environment variable.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ the notebook's papermill parameter ``settings`` or by ``COURSE_SETTINGS``, whose
 tables are merged over the chosen profile's settings (``[chNN.expect]`` and ``[chNN.target]``
 over its ranges). Every key must be one the chapter defines, with a value of the same type;
 anything else is a :class:`SettingsFileError` that names the file and the key. The chapter's
-record then lists what was overridden (:mod:`course_utils.results`).
+record then lists what was overridden (:mod:`course_utils.chapter`).
 
 A range is ``[low, high]``; in ``expect`` a bound may also be the name of a figure that the
 chapter records earlier (``["dev_majority_baseline", 1.0]``: at least the majority baseline), so

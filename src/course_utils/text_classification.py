@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 
-from course_utils.models import WordVectors
+from course_utils.word_vectors import WordVectors
 
 PAD = "<PAD>"
 PAD_ID = 0

@@ -1,7 +1,7 @@
 """The book's results page (book/results.ipynb): this build's figures beside targets and references.
 
-Each chapter records its key figures with ``run.record()`` (:mod:`course_utils.results`). The
-results page lines them up, per chapter, with
+Each chapter records its key figures with ``run.record()`` (:mod:`course_utils.chapter`);
+:func:`load_results` reads the records back. The results page lines them up, per chapter, with
 
 - the range that the run's profile expects (stored with the figure),
 - the chapter's target: the range ``[chNN.full.target]`` of ``profiles.toml`` (the issue's
@@ -12,13 +12,18 @@ results page lines them up, per chapter, with
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
+from course_utils.paths import results_dir
 from course_utils.profiles import ProfileError, chapter_settings
 
 Range = tuple[float, float]
@@ -195,3 +200,33 @@ def format_range(bounds: Range | None) -> str:
     if bounds is None:
         return "—"
     return f"{format_value(bounds[0])}–{format_value(bounds[1])}"
+
+class ResultsFileWarning(UserWarning):
+    """A file in the results folder that is not a readable chapter record (it is skipped)."""
+
+
+def load_results(folder: Path | None = None) -> dict[str, dict[str, Any]]:
+    """All chapter records (``chNN.json``) in ``folder`` (default :func:`results_dir`), keyed by
+    chapter. A file that is not a readable record is skipped with a :class:`ResultsFileWarning`
+    that names it and says what is wrong."""
+    folder = Path(folder or results_dir())
+    records = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            records[path.stem] = _read_record(path)
+        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            warnings.warn(f"{path} is skipped: {exc}", ResultsFileWarning, stacklevel=2)
+    return records
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    """The chapter record in ``path``; ValueError says why a file is not one."""
+    if not re.fullmatch(r"ch\d\d", path.stem):
+        raise ValueError("a chapter record is named chNN.json (e.g. ch02.json)")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, found {type(record).__name__}")
+    metrics = record.get("metrics", {})
+    if not isinstance(metrics, dict) or not all(isinstance(entry, dict) for entry in metrics.values()):
+        raise ValueError('expected "metrics" to map each name to an object such as {"value": 0.8}')
+    return record

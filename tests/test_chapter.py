@@ -1,4 +1,4 @@
-"""The results API: recording figures, expected ranges and reading them back."""
+"""Starting a chapter and recording its figures (course_utils.chapter), and reading them back."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import paths, results
+from course_utils import chapter, paths
+from course_utils.results_page import ResultsFileWarning, load_results
 from course_utils.profiles import Settings
-from course_utils.results import ChapterRun, ResultOutOfRange
+from course_utils.chapter import ChapterRun, ResultOutOfRange
 
 
 def _run(expect=None) -> ChapterRun:
@@ -34,7 +35,7 @@ def test_value_outside_the_expected_range_fails_but_is_kept(tmp_path):
     run = _run({"acc": [0.7, 1.0]})
     with pytest.raises(ResultOutOfRange, match=r"ch99/acc = 0.5 is outside the range \[0.7, 1.0\]"):
         run.record("acc", 0.5)
-    assert results.load_results()["ch99"]["metrics"]["acc"]["value"] == 0.5
+    assert load_results()["ch99"]["metrics"]["acc"]["value"] == 0.5
 
 
 def test_a_bound_may_name_a_figure_recorded_earlier(tmp_path):
@@ -53,13 +54,13 @@ def test_a_run_with_a_settings_file_records_what_it_changed(tmp_path, monkeypatc
     settings = tmp_path / "short.toml"
     settings.write_text("[ch01]\ncbow_epochs = 2\n", encoding="utf-8")
     monkeypatch.setenv("COURSE_SETTINGS", str(settings))
-    run = results.start_chapter("ch01", "quick")
+    run = chapter.start_chapter("ch01", "quick")
     assert run.cfg.cbow_epochs == 2
     assert "cbow_epochs = 2" in capsys.readouterr().out
     run.finish()
     saved = json.loads((tmp_path / "results" / "ch01.json").read_text())
     assert saved["settings_file"] == str(settings) and saved["settings_overrides"] == {"cbow_epochs": 2}
-    plain = results.start_chapter("ch01", "quick", settings="")  # an empty parameter: no file
+    plain = chapter.start_chapter("ch01", "quick", settings="")  # an empty parameter: no file
     plain.finish()
     saved = json.loads((tmp_path / "results" / "ch01.json").read_text())
     assert saved["settings_file"] is None and saved["settings_overrides"] == {}
@@ -87,7 +88,7 @@ def test_finish_adds_time_and_memory(capsys):
 
 def test_start_chapter_sets_everything_up(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
-    run = results.start_chapter("ch01")
+    run = chapter.start_chapter("ch01")
     assert run.profile == "smoke" and run.cfg.chapter == "ch01"
     assert "ch01: プロファイル smoke" in capsys.readouterr().out
 
@@ -106,9 +107,9 @@ def test_peak_memory_is_this_process_not_its_parent():
 
     big = bytearray(300 * 1024 * 1024)  # raise this process's peak well above a fresh child's
     big[::4096] = b"x" * len(big[::4096])
-    mine = results.peak_memory_mb()
+    mine = chapter.peak_memory_mb()
     child = float(subprocess.run(
-        [sys.executable, "-c", "from course_utils.results import peak_memory_mb; print(peak_memory_mb())"],
+        [sys.executable, "-c", "from course_utils.chapter import peak_memory_mb; print(peak_memory_mb())"],
         check=True, capture_output=True, text=True,
     ).stdout)
     assert mine > 300 and child < mine - 200
@@ -141,7 +142,7 @@ def test_a_missed_target_is_reported_and_stored_but_does_not_fail(tmp_path, caps
 )
 def test_only_finite_real_numbers_are_recorded_where_a_number_is_meant(value, message, tmp_path):
     run = _run({"acc": [0.0, 1.0]})
-    with pytest.raises(results.UnrecordableValue, match=message):
+    with pytest.raises(chapter.UnrecordableValue, match=message):
         run.record("acc", value)
     assert not (tmp_path / "results" / "ch99.json").exists()
 
@@ -152,9 +153,9 @@ def test_a_text_is_recorded_only_for_a_figure_without_a_range():
     run = _run()
     assert run.record("best_model", "lstm") == "lstm"
     assert run.record("count", np.int64(3)) == 3 and run.record("share", np.float32(0.5)) == 0.5
-    with pytest.raises(results.UnrecordableValue, match=r"ch99/x is None \(NoneType\); record\(\) takes a finite real number or a text"):
+    with pytest.raises(chapter.UnrecordableValue, match=r"ch99/x is None \(NoneType\); record\(\) takes a finite real number or a text"):
         run.record("x", None)
-    with pytest.raises(results.UnrecordableValue, match=r"ch99/v is an array of shape \(2,\); record one number"):
+    with pytest.raises(chapter.UnrecordableValue, match=r"ch99/v is an array of shape \(2,\); record one number"):
         run.record("v", np.array([1.0, 2.0]))
     with pytest.raises(ResultOutOfRange, match="ch99/inf is inf, not a finite number"):
         run.record("inf", np.float64("inf"))
@@ -207,8 +208,8 @@ def test_bad_files_in_the_results_folder_are_named_and_skipped(tmp_path):
     (folder / "ch03.json").write_text("[1, 2]")
     (folder / "ch04.json").write_text('{"metrics": {"acc": 0.5}}')
     (folder / "notes.json").write_text("{}")
-    with pytest.warns(results.ResultsFileWarning) as caught:
-        loaded = results.load_results()
+    with pytest.warns(ResultsFileWarning) as caught:
+        loaded = load_results()
     assert list(loaded) == ["ch01"]
     messages = sorted(str(w.message) for w in caught)
     assert len(messages) == 4
@@ -225,16 +226,16 @@ def test_fixtures_are_used_in_the_smoke_profile_only_and_the_output_says_so(monk
     monkeypatch.setenv("COURSE_DATA_FIXTURES", str(fixture_dir))
     from course_utils.profiles import chapter_settings
 
-    assert results.fixtures_allowed("smoke", chapter_settings("ch02", "smoke"))
-    assert not results.fixtures_allowed("quick", chapter_settings("ch02", "quick"))
+    assert chapter.fixtures_allowed("smoke", chapter_settings("ch02", "smoke"))
+    assert not chapter.fixtures_allowed("quick", chapter_settings("ch02", "quick"))
     settings = tmp_path / "sizes.toml"
     settings.write_text("[ch02]\nmax_epochs = 1\n", encoding="utf-8")
-    assert results.fixtures_allowed("full", chapter_settings("ch02", "full", settings))  # a test run with a settings file
-    run = results.start_chapter("ch02", "quick")
+    assert chapter.fixtures_allowed("full", chapter_settings("ch02", "full", settings))  # a test run with a settings file
+    run = chapter.start_chapter("ch02", "quick")
     assert "COURSE_DATA_FIXTURES は quick プロファイルでは使いません" in capsys.readouterr().out
     with pytest.raises(DataError, match="Could not get SST-2/dev.tsv"):
         data.fetch("sst2", "dev")  # the real file, which this test's empty cache does not have
-    run = results.start_chapter("ch02", "smoke")
+    run = chapter.start_chapter("ch02", "smoke")
     assert "テスト用の合成データを使います" in capsys.readouterr().out
     assert data.fetch("sst2", "dev") == fixture_dir / "SST-2" / "dev.tsv"
     run.record("n", 1)

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import report
-from course_utils.report import MetricRow, Reference, ReferencesFileError, compare_chapter, parse_references
+from course_utils import results_page
+from course_utils.results_page import MetricRow, Reference, ReferencesFileError, compare_chapter, parse_references
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {"book": {"title": "A book", "url": "https://example.org/book"}}
@@ -20,14 +20,14 @@ def _ref(label, value, metric=None, approx=False) -> Reference:
 
 
 def test_the_project_references_parse_and_cite_their_sources():
-    references = report.load_references()
+    references = results_page.load_references()
     assert set(references) == {"ch02", "ch03", "ch04", "ch05"}
     assert len(references["ch02"]) == 6 and len(references["ch03"]) == 4 and len(references["ch04"]) == 4
     lr = references["ch02"][1]
     assert lr.value == (0.75, 0.80) and lr.formatted() == "0.75–0.8"
     assert references["ch05"][2].formatted() == "≈ 80"
     assert all(ref.url.startswith("https://") for refs in references.values() for ref in refs)
-    assert len(report.reference_sources()) == 4
+    assert len(results_page.reference_sources()) == 4
 
 
 def _recorded_names(chapter: str) -> list[re.Pattern]:
@@ -44,7 +44,7 @@ def _recorded_names(chapter: str) -> list[re.Pattern]:
 
 def test_every_referenced_metric_is_recorded_by_its_chapter():
     """A reference is matched by name: a name that the chapter never records is a typo."""
-    for chapter, references in report.load_references().items():
+    for chapter, references in results_page.load_references().items():
         named = [ref for ref in references if ref.metric]
         if not named:
             continue
@@ -101,7 +101,7 @@ def test_a_value_outside_its_range_is_flagged():
 def test_targets_come_from_the_full_target_table_and_are_checked():
     from course_utils.profiles import chapter_settings
 
-    targets = report.chapter_targets("ch05")
+    targets = results_page.chapter_targets("ch05")
     assert targets == {name: tuple(map(float, bounds)) for name, bounds in chapter_settings("ch05", "full").target.items()}
     assert targets["test_ppl_lstm"] == (1.0, 80.0)
     record = {"metrics": {"ppl": {"value": 120.0, "unit": "", "expected": [1, 300]}, "acc": {"value": 0.9, "unit": ""}}}
@@ -113,13 +113,13 @@ def test_targets_come_from_the_full_target_table_and_are_checked():
 def test_a_chapter_without_results_still_lists_targets_and_references():
     rows = compare_chapter("ch09", None, [_ref("CNN", 0.81)], {"acc": (0.5, 1.0)})
     assert [(row.metric, row.recorded) for row in rows] == [("acc", False), (None, False)]
-    assert report.chapter_targets("ch99") == {}
+    assert results_page.chapter_targets("ch99") == {}
 
 
 def test_formatting():
-    assert report.format_value(0.823456) == "0.8235"
-    assert report.format_value(112.345) == "112.3"
-    assert report.format_value(21000) == "21,000"
-    assert report.format_value("shall") == "shall"
-    assert report.format_range((0.5, 1.0)) == "0.5–1"
-    assert report.format_range(None) == "—"
+    assert results_page.format_value(0.823456) == "0.8235"
+    assert results_page.format_value(112.345) == "112.3"
+    assert results_page.format_value(21000) == "21,000"
+    assert results_page.format_value("shall") == "shall"
+    assert results_page.format_range((0.5, 1.0)) == "0.5–1"
+    assert results_page.format_range(None) == "—"

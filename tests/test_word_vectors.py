@@ -1,0 +1,113 @@
+"""Word vectors by name or from a local word2vec binary file (course_utils.word_vectors)."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from course_utils import word_vectors
+from course_utils.models import ModelNotAvailable
+from standins import write_word2vec_binary
+
+
+def test_word2vec_binary_is_streamed_keeping_only_the_asked_words(tmp_path):
+    words = ["</s>", "the", "film", "naïve", "good", "bad"]
+    vectors = write_word2vec_binary(tmp_path / "w2v.bin.gz", words, 3)
+    wv = word_vectors.read_word2vec_binary(tmp_path / "w2v.bin.gz", {"film", "bad", "naïve", "absent"})
+    assert wv.words == ["film", "naïve", "bad"]
+    assert wv.vectors.dtype == np.float32 and wv.dim == 3 and wv.source_vocab_size == 6
+    np.testing.assert_array_equal(wv.vectors, vectors[[2, 3, 5]])
+    everything = word_vectors.read_word2vec_binary(tmp_path / "w2v.bin.gz", None)
+    assert everything.words == words
+
+
+def test_word2vec_file_that_ends_early(tmp_path):
+    path = tmp_path / "short.bin"
+    path.write_bytes(b"3 2\nfoo " + struct.pack("<2f", 1, 2) + b"\nbar ")
+    with pytest.raises(word_vectors.Word2VecFormatError, match=f"{path} ends after 1 of 3 words"):
+        word_vectors.read_word2vec_binary(path, None)
+
+
+def test_word2vec_by_name_goes_through_the_data_layer(monkeypatch):
+    from course_utils.data import DataError
+
+    monkeypatch.setattr(word_vectors, "fetch", lambda *a: (_ for _ in ()).throw(DataError("offline")))
+    with pytest.raises(DataError, match="offline"):
+        word_vectors.load_word_vectors("word2vec-google-news-300", {"good"})
+
+
+def test_glove_from_the_package():
+    wv = word_vectors.load_word_vectors("glove-6b-50d", ["good", "film", "zzzz-not-a-word"])
+    assert sorted(wv.words) == ["film", "good"]
+    assert wv.vectors.shape == (2, 50) and wv.vectors.dtype == np.float32
+    assert wv.source_vocab_size == 400_000
+    index = wv.index()
+    assert set(index) == {"good", "film"}
+
+
+def test_word_vectors_from_a_local_word2vec_file(tmp_path):
+    vectors = write_word2vec_binary(tmp_path / "mine.bin.gz", ["Paris", "film", "good"], 4)
+    wv = word_vectors.load_word_vectors(str(tmp_path / "mine.bin.gz"), {"Paris", "good"})
+    assert wv.words == ["Paris", "good"] and wv.format == "word2vec"
+    np.testing.assert_array_equal(wv.vectors, vectors[[0, 2]])
+    write_word2vec_binary(tmp_path / "plain.bin", ["film"], 4)
+    assert word_vectors.load_word_vectors(str(tmp_path / "plain.bin")).words == ["film"]
+    with pytest.raises(ModelNotAvailable, match="missing.bin does not exist"):
+        word_vectors.load_word_vectors(str(tmp_path / "missing.bin"))
+
+
+def test_unknown_word_vectors():
+    with pytest.raises(ValueError, match="choose one of word2vec-google-news-300, glove-6b-50d"):
+        word_vectors.load_word_vectors("fasttext")
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (b"3 -2\n", "does not start with a word2vec header 'count dim'"),
+        (b"0 3\n", "the header says 0 words of dimension 3"),
+        (b"3 0\n", "the header says 3 words of dimension 0"),
+        (b"3 99999999\n", "the header says 3 words of dimension 99999999; expected at least one word and a dimension from 1 to 10,000"),
+        (b"three 3\n", "does not start with a word2vec header"),
+    ],
+)
+def test_word2vec_header_is_checked_and_the_file_named(tmp_path, header, message):
+    path = tmp_path / "bad.bin"
+    path.write_bytes(header + b"foo " + bytes(12) * 3)
+    with pytest.raises(word_vectors.Word2VecFormatError, match=f"{path}.*{message}"):
+        word_vectors.read_word2vec_binary(path, None)
+
+
+def test_word2vec_with_a_huge_dimension_fails_fast(tmp_path):
+    import time
+
+    path = tmp_path / "huge.bin"
+    path.write_bytes(b"1 2000000000\nfoo " + bytes(1 << 20))
+    started = time.monotonic()
+    with pytest.raises(word_vectors.Word2VecFormatError, match="dimension from 1 to"):
+        word_vectors.read_word2vec_binary(path, None)
+    assert time.monotonic() - started < 1
+
+
+def test_word2vec_text_format_is_rejected(tmp_path):
+    path = tmp_path / "vectors.vec"
+    path.write_text("2 3\nfilm 0.1 -0.25 3.5e-1\ngood 0.2 0.3 0.4\n")
+    with pytest.raises(word_vectors.Word2VecFormatError, match=f"{path} holds its numbers as text"):
+        word_vectors.read_word2vec_binary(path, None)
+
+
+def test_word2vec_words_that_are_not_utf8_are_named_not_merged(tmp_path):
+    path = tmp_path / "latin1.bin"
+    path.write_bytes(b"2 2\nna\xefve " + struct.pack("<2f", 1, 2) + b"\ncaf\xe9 " + struct.pack("<2f", 3, 4) + b"\n")
+    with pytest.raises(word_vectors.Word2VecFormatError) as info:
+        word_vectors.read_word2vec_binary(path, None)
+    assert str(info.value) == f"{path}: word 1 (b'na\\xefve') is not valid UTF-8"
+
+
+def test_word2vec_word_without_an_end(tmp_path):
+    path = tmp_path / "noise.bin"
+    path.write_bytes(b"2 2\n" + b"x" * 5000)
+    with pytest.raises(word_vectors.Word2VecFormatError, match=f"{path}: word 1 does not end within 1,000 bytes"):
+        word_vectors.read_word2vec_binary(path, None)
