@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import nbformat
 import pytest
@@ -30,6 +31,47 @@ def _id(path):
 @pytest.mark.parametrize("notebook", ALL, ids=_id)
 def test_committed_without_outputs(notebook):
     assert stored_outputs(notebook) == 0, f"{notebook.name} carries outputs: clear them before committing"
+
+
+# Figures that a chapter must draw (issue 17): the code cell that draws one carries this tag, so
+# that the browser test can find the picture in the built page.
+FIGURES = {
+    "ch01": "figure-cbow-2d",
+    "ch03": "figure-learning-curve",
+    "ch04": "figure-transfer-strategies",
+    "ch05": "figure-truncated-bptt",
+}
+EXERCISE_LEVELS = ("確認", "応用", "発展")
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
+def test_chapter_has_graded_exercises_with_hidden_checked_solutions(notebook):
+    """At least three exercises, each a markdown heading that begins with 練習問題 and names its
+    level, followed by solution code cells (tag ``solution``) hidden in the book with their
+    output (``hide-cell``) that check themselves (an assert or a recorded figure)."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    starts = [i for i, c in enumerate(cells)
+              if c.cell_type == "markdown" and re.match(r"#+ 練習問題", c.source.lstrip())]
+    assert len(starts) >= 3, f"{notebook.name} has {len(starts)} exercises; at least 3 are needed"
+    for n, start in enumerate(starts):
+        heading = cells[start].source.lstrip().splitlines()[0]
+        assert any(level in heading for level in EXERCISE_LEVELS), f"{heading!r} names no level {EXERCISE_LEVELS}"
+        end = next((i for i in range(start + 1, len(cells))
+                    if cells[i].cell_type == "markdown" and cells[i].source.lstrip().startswith("#")), len(cells))
+        solutions = [c for c in cells[start + 1 : end] if "solution" in c.metadata.get("tags", [])]
+        assert solutions, f"{heading!r} has no solution cell (tag 'solution')"
+        for cell in solutions:
+            assert cell.cell_type == "code" and "hide-cell" in cell.metadata["tags"], f"{heading!r}: hide the solution with its output (tag 'hide-cell')"
+        assert any("assert " in c.source or "run.record(" in c.source for c in solutions), (
+            f"{heading!r}: the solution checks nothing (an assert or run.record)")
+
+
+@pytest.mark.parametrize("chapter, tag", FIGURES.items())
+def test_chapter_draws_its_explaining_figure(chapter, tag):
+    notebook = next(p for p in CHAPTERS if chapter_key(p) == chapter)
+    tagged = [c for c in nbformat.read(notebook, as_version=4).cells if tag in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{notebook.name}: one code cell tagged {tag!r} draws the figure"
+    assert tagged[0].cell_type == "code" and ("plt." in tagged[0].source or "ax." in tagged[0].source)
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
