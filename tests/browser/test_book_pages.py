@@ -232,6 +232,24 @@ def test_chapter_page_shows_its_figures(visits, page_name):
     assert "missing from font" not in text, f"{page_name}: matplotlib could not draw some glyphs of a figure"
 
 
+# The figure that explains each chapter's idea (issue 17): the cell that draws it carries this
+# tag, which myst-nb turns into the class tag_<name> of the cell in the page.
+EXPLAINING_FIGURES = {
+    "notebooks/01_pytorch_basics": "figure-cbow-2d",
+    "notebooks/03_transformers_emotion": "figure-learning-curve",
+    "notebooks/04_bert_spam": "figure-transfer-strategies",
+    "notebooks/05_rnn_language_model": "figure-truncated-bptt",
+}
+
+
+@pytest.mark.parametrize("page_name, tag", EXPLAINING_FIGURES.items())
+def test_chapter_page_shows_its_explaining_figure(visits, page_name, tag):
+    images = visits(page_name).page.evaluate(
+        f"() => [...document.querySelectorAll('.tag_{tag} .cell_output img')].map(img => [img.complete, img.naturalWidth])")
+    assert images, f"{page_name}: the figure of the cell tagged {tag} is not in the page"
+    assert all(complete and width > 0 for complete, width in images), f"{page_name}: {tag} did not load: {images}"
+
+
 @pytest.mark.parametrize("page_name", CHAPTERS)
 def test_chapter_page_opens_with_what_it_teaches(visits, page_name):
     """The "このチャプターで学ぶこと" box is rendered as an admonition, above the first section."""
