@@ -200,7 +200,8 @@ def start_chapter(
     device = get_device()
     seed_everything(seed if seed is not None else cfg.get("seed", 0))
     setup_plot_style()
-    data.allow_fixtures(fixtures_allowed(resolved, cfg))
+    use_fixtures = fixtures_allowed(resolved, cfg)
+    data.allow_fixtures(use_fixtures)
     data.forget_sources_used()
     run = ChapterRun(chapter=chapter, profile=resolved, cfg=cfg, device=device)
     run.path.unlink(missing_ok=True)
@@ -210,7 +211,7 @@ def start_chapter(
         print(f"設定ファイル {cfg.overrides_file} で上書きした設定: {changed}"
               "（この実行の数値は、プロファイルの設定どおりではありません）")
     fixtures = os.environ.get(data.ENV_FIXTURES)
-    if fixtures and fixtures_allowed(resolved, cfg):
+    if fixtures and use_fixtures:
         print(f"テスト用の合成データを使います（{data.ENV_FIXTURES}={fixtures}）")
     elif fixtures:
         print(f"{data.ENV_FIXTURES} は {resolved} プロファイルでは使いません（無視して本物のデータを読みます）")
