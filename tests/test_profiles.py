@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,39 @@ def test_every_chapter_defines_every_profile():
                     assert not named or (table == "expect" and name not in named), (chapter, profile, name)
                     if not named:
                         assert bounds[0] <= bounds[1], (chapter, profile, name)
+
+
+def test_every_profile_of_a_chapter_has_the_same_settings_and_repeats_no_shared_value():
+    raw = tomllib.loads(resources.files("course_utils").joinpath("profiles.toml").read_text(encoding="utf-8"))
+    for chapter in profiles.chapters():
+        names = {profile: set(profiles.chapter_settings(chapter, profile)) - set(profiles.RANGE_TABLES)
+                 for profile in profiles.PROFILES}
+        assert names["smoke"] == names["quick"] == names["full"], (chapter, names)
+        shared = {k: v for k, v in raw[chapter].items() if k not in profiles.PROFILES}
+        for profile in profiles.PROFILES:
+            repeated = {k for k, v in raw[chapter][profile].items() if shared.get(k, object()) == v}
+            assert not repeated, f"[{chapter}.{profile}] repeats the shared value of {sorted(repeated)}"
+
+
+def _profiles_from(tmp_path, monkeypatch, text):
+    (tmp_path / "profiles.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(profiles.resources, "files", lambda package: tmp_path)
+    profiles._table.cache_clear()
+
+
+def test_a_profile_overrides_the_shared_settings(tmp_path, monkeypatch):
+    try:
+        _profiles_from(tmp_path, monkeypatch, "[ch01]\nseed = 1\nepochs = 3\n[ch01.smoke]\nepochs = 1\n"
+                                              "[ch01.smoke.expect]\nloss = [0, 1]\n[ch01.quick]\n[ch01.full]\n")
+        smoke, quick = (profiles.chapter_settings("ch01", p) for p in ("smoke", "quick"))
+        assert (smoke.seed, smoke.epochs, smoke.expect) == (1, 1, {"loss": [0, 1]})
+        assert (quick.seed, quick.epochs, quick.get("expect")) == (1, 3, None)
+        _profiles_from(tmp_path, monkeypatch, "[ch01]\nseed = 1\n[ch01.expect]\nloss = [0, 1]\n")
+        with pytest.raises(ProfileError, match=r"\[ch01.expect\] is not a profile.*\[ch01.<profile>.expect\]"):
+            profiles.chapters()
+    finally:
+        monkeypatch.undo()
+        profiles._table.cache_clear()
 
 
 def test_settings_are_read_only_and_name_what_exists():

@@ -8,7 +8,8 @@
 
 The profile comes from the notebook's papermill parameter ``profile`` when it is set, else from
 the ``COURSE_PROFILE`` environment variable, else ``auto``. The settings live in
-``profiles.toml`` beside this module, one table per chapter and profile.
+``profiles.toml`` beside this module: per chapter, a ``[chNN]`` table of the settings every profile
+shares and a ``[chNN.<profile>]`` table per profile whose keys are added to, or override, them.
 
 A settings file overrides them for one run without editing the package: a TOML file named by
 the notebook's papermill parameter ``settings`` or by ``COURSE_SETTINGS``, whose ``[chNN]``
@@ -95,13 +96,27 @@ class Settings(Mapping[str, Any]):
         return f"Settings({self.chapter!r}, {self.profile!r}, {self._values!r})"
 
 
+def _with_shared(chapter: str, table: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each profile's settings of one chapter: the shared ``[chNN]`` keys, then the profile's own."""
+    shared = {key: value for key, value in table.items() if key not in PROFILES}
+    tables = [key for key, value in shared.items() if isinstance(value, dict)]
+    if tables:
+        raise ProfileError(
+            f"profiles.toml: [{chapter}.{tables[0]}] is not a profile; ranges belong to a profile "
+            f"([{chapter}.<profile>.{tables[0]}], profile one of {', '.join(PROFILES)})"
+        )
+    return {profile: {**shared, **values} for profile, values in table.items() if profile in PROFILES}
+
+
 @cache
-def _table() -> dict[str, Any]:
+def _table() -> dict[str, dict[str, dict[str, Any]]]:
+    """``{chapter: {profile: settings}}``, the shared settings merged into every profile."""
     source = resources.files("course_utils").joinpath("profiles.toml")
     try:
-        return tomllib.loads(source.read_text(encoding="utf-8"))
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:  # its message gives the line and column
         raise ProfileError(f"{source} is not valid TOML: {exc}") from None
+    return {chapter: _with_shared(chapter, table) for chapter, table in raw.items()}
 
 
 def chapters() -> list[str]:
