@@ -32,6 +32,9 @@ def test_registry_entries_are_well_formed():
     for name in data.resources():
         res = data.get_resource(name)
         assert res.license and res.attribution and res.homepage.startswith("https://")
+        assert not res.license_url or res.license_url.startswith("https://")
+        # files to fetch, or a PyPI package that ships it (registered for its licence only)
+        assert bool(res.files) != bool(res.package), name
         for entry in res.files.values():
             assert re.fullmatch(r"[0-9a-f]{64}", entry.sha256)
             assert entry.size > 0

@@ -74,6 +74,33 @@ def test_chapter_draws_its_explaining_figure(chapter, tag):
     assert tagged[0].cell_type == "code" and ("plt." in tagged[0].source or "ax." in tagged[0].source)
 
 
+def prose_cells_showing_their_code(cells) -> list[str]:
+    """The first line of each code cell that writes Markdown (``Markdown(``: sentences or an
+    attribution built from the run's figures) but shows its code in the book. Such a cell is
+    tagged ``remove-input``: the book shows the prose without the f-strings that build it, and
+    the notebook (Colab) still runs it. A cell whose code is the lesson keeps it visible by not
+    writing Markdown: split it into the lesson cell and the prose cell. Exercise solutions (tag
+    ``solution``, hidden whole by ``hide-cell``) are exempt."""
+    return [cell.source.splitlines()[0] for cell in cells
+            if cell.cell_type == "code" and re.search(r"\bMarkdown\(", cell.source)
+            and not {"remove-input", "solution"} & set(cell.metadata.get("tags", []))]
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
+def test_prose_cells_hide_their_code(notebook):
+    shown = prose_cells_showing_their_code(nbformat.read(notebook, as_version=4).cells)
+    assert not shown, f"{notebook.name}: tag these prose cells 'remove-input' (or split off the lesson code): {shown}"
+
+
+def test_the_prose_rule_finds_an_untagged_prose_cell():
+    cells = [nbformat.v4.new_code_cell('display(Markdown(f"正解率は {acc:.3f} でした。"))'),
+             nbformat.v4.new_code_cell('display(Markdown("tagged"))', metadata={"tags": ["remove-input"]}),
+             nbformat.v4.new_code_cell('display(Markdown("solution"))', metadata={"tags": ["solution", "hide-cell"]}),
+             nbformat.v4.new_code_cell("from IPython.display import Markdown, display"),
+             nbformat.v4.new_markdown_cell("display(Markdown(...)) in prose")]
+    assert prose_cells_showing_their_code(cells) == ['display(Markdown(f"正解率は {acc:.3f} でした。"))']
+
+
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
 def test_chapter_has_a_profile_parameter_and_records_results(notebook):
     nb = nbformat.read(notebook, as_version=4)

