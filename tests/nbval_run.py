@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-from nbval.kernel import RunningKernel
 
 
 def execute_cell_input(self, cell_input, allow_stdin=None):
@@ -20,6 +19,16 @@ def execute_cell_input(self, cell_input, allow_stdin=None):
     return self.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
 
 
+class StoreHistory:
+    """Patches nbval once pytest has loaded it (importing it earlier would keep pytest from
+    rewriting its asserts, with a warning)."""
+
+    @staticmethod
+    def pytest_configure(config):
+        from nbval.kernel import RunningKernel
+
+        RunningKernel.execute_cell_input = execute_cell_input
+
+
 if __name__ == "__main__":
-    RunningKernel.execute_cell_input = execute_cell_input
-    sys.exit(pytest.main(sys.argv[1:]))
+    sys.exit(pytest.main(sys.argv[1:], plugins=[StoreHistory()]))

