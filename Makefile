@@ -1,5 +1,7 @@
 # The two commands of the course book (see README.md):
 #   make test   create the environment, run the unit tests and every notebook in the smoke profile
+#               (then again under nbval: the outputs must reproduce). The tests write into
+#               COURSE_TEST_OUTPUT, else a temporary folder of this checkout; never into _build/
 #   make book   create the environment, execute every notebook (COURSE_PROFILE or auto) and build the HTML
 #   make test-quick     every chapter in the quick profile on the real data, checked against its ranges
 #   make test-colab     the Colab cell and every chapter with the Colab image's package versions
@@ -37,6 +39,8 @@ book: env
 	$(BIN)/python tools/build_book.py
 
 # CI: build the HTML from the notebooks that `make test` executed (smoke), warnings as errors.
+# They are read from the tests' output folder (COURSE_TEST_OUTPUT, else the temporary folder of
+# this checkout that make test used); the book goes to _build/book-src/ as with make book.
 book-from-tests: env
 	$(BIN)/python tools/build_book.py --reuse-executed --strict
 

@@ -1,4 +1,9 @@
-"""Shared fixtures: isolated data settings, the synthetic data files and a local HTTP server."""
+"""Shared fixtures: isolated data settings, the synthetic data files and a local HTTP server.
+
+The tests write nothing into the repository's ``_build/`` (``make book``'s): what they execute
+goes to ``notebook_runner.output_of_tests()``, and :func:`build_folder_untouched` fails the session
+if ``_build/`` changed while the tests ran.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,27 @@ from standins import write_full_settings  # noqa: E402
 
 DATA_VARIABLES = ("COURSE_DATA_DIR", "COURSE_DATA_MIRROR", "COURSE_DATA_FIXTURES", "COURSE_PROFILE",
                   "COURSE_RESULTS_DIR", "COURSE_DEVICE", "COURSE_SETTINGS")
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file and folder under ``folder``: its size and modification time."""
+    if not folder.is_dir():
+        return {}
+    return {str(path.relative_to(folder)): (stat.st_size, stat.st_mtime_ns)
+            for path in folder.rglob("*") for stat in [path.lstat()]}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def build_folder_untouched():
+    """The tests leave the repository's ``_build/`` as they found it (it holds ``make book``'s
+    executed notebooks, records and HTML): checked at the end of the session."""
+    build = ROOT / "_build"
+    before = _snapshot(build)
+    yield
+    after = _snapshot(build)
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert not changed, (f"the tests changed {build} (make book's), e.g. {changed[:5]}: "
+                         "write into notebook_runner.output_of_tests() or tmp_path instead")
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +80,28 @@ def fixture_dir(tmp_path_factory) -> Path:
 def full_standins(tmp_path_factory, fixture_dir) -> Path:
     """The settings file of the full-structure run, with its stand-in models and word vectors."""
     return write_full_settings(tmp_path_factory.mktemp("full-standins"), fixture_dir)
+
+
+@pytest.fixture(scope="session")
+def fixed_clock(tmp_path_factory) -> Path:
+    """An IPython folder (for ``IPYTHONDIR``) whose startup file is tests/fixed_clock.py: the
+    kernels of the smoke runs and of their nbval re-runs measure durations with a clock that
+    gives the same figures in every run."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("ipython")
+    startup = folder / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    shutil.copyfile(ROOT / "tests" / "fixed_clock.py", startup / "00-fixed-clock.py")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def matplotlib_font_cache() -> None:
+    """matplotlib's font cache, built now where it is missing (a fresh machine): a kernel that
+    builds it says so on stderr ("Matplotlib is building the font cache"), which the first smoke
+    run would keep in its outputs and its nbval re-run would not print."""
+    import matplotlib.font_manager  # noqa: F401  (loads the cache, or builds and saves it)
 
 
 @pytest.fixture

