@@ -15,7 +15,7 @@ Every chapter starts with :func:`start_chapter` and ends with ``run.finish()``. 
   :mod:`~course_utils.text_classification` (vocabulary, ``collate``, the mean-embedding model) and
   :mod:`~course_utils.training` (``fit``, ``predict``);
 - chapters 3 and 4: :mod:`~course_utils.models` (``resolve_model``), :mod:`~course_utils.features`
-  (``cls_features``) and :mod:`~course_utils.plotting` (``plot_confusion_matrix``); chapter 4 also
+  (``encoder_features``) and :mod:`~course_utils.plotting` (``plot_confusion_matrix``); chapter 4 also
   :mod:`~course_utils.training`;
 - chapters 4 and 5, and the book's results page: :mod:`~course_utils.results_page` (targets and
   published reference figures, ``load_results``);

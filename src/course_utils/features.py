@@ -1,27 +1,39 @@
-"""First-token ([CLS]) features of a frozen Transformer encoder (chapter 3 teaches it; chapter 4 reuses it)."""
+"""Features of a frozen Transformer encoder, one vector per text (chapter 3 teaches the [CLS]
+vector and writes the loop out; chapter 4 reuses the loop with its own pooling)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+Pooling = Callable[[Any, torch.Tensor], torch.Tensor]
+"""Turns a model output (with ``hidden_states``) and the batch's attention mask into (batch, dim)."""
+
+
+def first_token(output: Any, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The last layer's hidden state at the first token ([CLS]), as chapter 3 uses it."""
+    return output.last_hidden_state[:, 0]
+
 
 @torch.inference_mode()
-def cls_features(
+def encoder_features(
     model: torch.nn.Module,
     tokenizer,
     texts: Sequence[str],
     device: torch.device | str,
     *,
+    pooling: Pooling = first_token,
     batch_size: int = 64,
     max_length: int | None = None,
     desc: str = "特徴抽出",
 ) -> np.ndarray:
-    """The last layer's hidden state at the first token for each text, as float32 (n, hidden).
+    """One ``pooling`` vector per text, as float32 (n, dim); the default is the [CLS] vector.
 
+    The model runs with ``output_hidden_states=True`` so that a pooling may read any layer.
     Texts are processed longest first so that each batch pads to similar lengths; the rows are
     returned in the order of ``texts``. The model is put in eval mode and moved to ``device``.
     """
@@ -32,8 +44,7 @@ def cls_features(
         raise ValueError("no texts to encode")
     model.eval().to(device)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-    hidden = model.config.hidden_size
-    out = np.empty((len(texts), hidden), dtype=np.float32)
+    out: np.ndarray | None = None
     for start in tqdm(range(0, len(texts), batch_size), desc=desc, leave=False):
         rows = order[start : start + batch_size]
         encoded = tokenizer(
@@ -43,6 +54,8 @@ def cls_features(
             max_length=max_length,
             return_tensors="pt",
         ).to(device)
-        states = model(**encoded).last_hidden_state[:, 0]
-        out[rows] = states.float().cpu().numpy()
+        pooled = pooling(model(**encoded, output_hidden_states=True), encoded["attention_mask"])
+        if out is None:
+            out = np.empty((len(texts), pooled.shape[-1]), dtype=np.float32)
+        out[rows] = pooled.float().cpu().numpy()
     return out
