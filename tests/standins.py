@@ -16,11 +16,11 @@ profile runs (the model classes, the tokenizers' inputs, the word2vec reader) is
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+from course_utils import word_vectors
 
 # GoogleNews lacks a few very frequent function words (a, and, of, to). The synthetic SST-2
 # fixture has none of those, so the stand-in leaves out its most frequent function word instead.
@@ -30,14 +30,10 @@ GOOGLE_NEWS_DIM = 300
 
 def write_word2vec_binary(path: Path, words: list[str], dim: int, seed: int = 0) -> np.ndarray:
     """Write ``words`` with random float32 vectors in word2vec's binary format (gzipped if the
-    name ends in .gz): a header ``count dim``, then per word the word, a space and ``dim``
-    little-endian float32 values. Returns the vectors, row ``i`` for ``words[i]``."""
+    name ends in .gz; ``course_utils.word_vectors.write_word2vec_binary``). Returns the vectors,
+    row ``i`` for ``words[i]``."""
     vectors = np.random.default_rng(seed).normal(size=(len(words), dim)).astype("<f4")
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wb") as fh:
-        fh.write(f"{len(words)} {dim}\n".encode())
-        for word, vector in zip(words, vectors):
-            fh.write(word.encode("utf-8") + b" " + vector.tobytes() + b"\n")
+    word_vectors.write_word2vec_binary(path, words, vectors)
     return vectors
 
 

@@ -196,17 +196,12 @@ def test_frozen_classifier_trains_only_the_linear_layer():
 
 def test_full_profile_path_streams_word2vec_and_recases(monkeypatch, tmp_path):
     """The notebook's problem-70 path with a tiny GoogleNews-like file (case-sensitive, no 'a')."""
-    import gzip
-
     from course_utils import word_vectors
 
     words = ["</s>", "Paris", "good", "NASA", "film", "Good"]
     vectors = np.arange(len(words) * 3, dtype="<f4").reshape(len(words), 3)
     path = tmp_path / "GoogleNews-vectors-negative300.bin.gz"
-    with gzip.open(path, "wb") as fh:
-        fh.write(f"{len(words)} 3\n".encode())
-        for word, vec in zip(words, vectors):
-            fh.write(word.encode() + b" " + vec.tobytes() + b"\n")
+    word_vectors.write_word2vec_binary(path, words, vectors)
     monkeypatch.setattr(word_vectors, "fetch", lambda resource, key: path)
 
     data_words = ["good", "a", "paris", "film", "nasa"]

@@ -173,3 +173,16 @@ def test_gensim_is_imported_only_by_keyed_vectors(monkeypatch):
     monkeypatch.setitem(sys.modules, "gensim.models", None)  # as if gensim were not installed
     with pytest.raises(ModelNotAvailable, match="pip install 'gensim>=4.4'"):
         word_vectors.keyed_vectors(["good"], np.ones((1, 2)))
+
+
+@pytest.mark.parametrize("name", ["w2v.bin", "w2v.bin.gz"])
+def test_the_writer_writes_what_the_reader_reads(tmp_path, name):
+    words = ["</s>", "Film", "naïve", "good"]
+    vectors = np.arange(12, dtype=np.float64).reshape(4, 3) / 7  # float64 in, float32 in the file
+    path = tmp_path / name
+    word_vectors.write_word2vec_binary(path, words, vectors)
+    wv = word_vectors.read_word2vec_binary(path, None)
+    assert wv.words == words and wv.source_vocab_size == 4 and wv.dim == 3
+    np.testing.assert_array_equal(wv.vectors, vectors.astype(np.float32))
+    with pytest.raises(ValueError, match="3 words for vectors of shape \\(4, 3\\)"):
+        word_vectors.write_word2vec_binary(path, words[:3], vectors)

