@@ -26,7 +26,7 @@ $(STAMP): requirements.txt pyproject.toml
 test: env
 	$(BIN)/python -m pytest
 
-# About 20 minutes on 2 CPU cores; offline it needs COURSE_DATA_MIRROR.
+# About 14 minutes on 2 CPU cores; offline it needs COURSE_DATA_MIRROR.
 test-quick: env
 	COURSE_TEST_QUICK=1 $(BIN)/python -m pytest -m quick tests/test_notebooks.py
 

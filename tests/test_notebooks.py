@@ -12,7 +12,7 @@ stored one after tests/nbval_sanitize.cfg (its log goes to ``nbval/`` of the sam
 
 ``make test-quick`` (``COURSE_TEST_QUICK=1``; offline, with a mirror) also runs every chapter in the quick
 profile on the real data (into ``quick/`` of the tests' output folder) and checks each recorded
-figure against its measured quick range; it takes about 20 minutes on 2 CPU cores, so
+figure against its measured quick range; it takes about 14 minutes on 2 CPU cores, so
 ``make test`` leaves it out.
 """
 
@@ -313,7 +313,7 @@ def _check_record(key: str, profile: str, folder=RESULTS) -> dict:
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
 def test_meets_the_quick_ranges(notebook, real_mirror):
     if os.environ.get("COURSE_TEST_QUICK") != "1":
-        pytest.skip("quick runs take about 20 minutes: run them with `make test-quick`")
+        pytest.skip("quick runs take about 14 minutes: run them with `make test-quick`")
     key = chapter_key(notebook)
     # beside the smoke runs' output (which make book-from-tests reads), not over it
     quick = OUTPUT / "quick"
