@@ -11,7 +11,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_QUIET ?= -q
-EXTRAS := ch01,ch02,ch03,ch04,ch05
+# every extra of pyproject.toml (one per chapter)
+EXTRAS := $(shell $(PYTHON) -c "import tomllib; print(','.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']))")
 
 .PHONY: env test test-quick test-colab book book-from-tests browser-test clean
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import torch
 from course_utils import word_vectors
 
 # GoogleNews lacks a few very frequent function words (a, and, of, to). The synthetic SST-2
@@ -72,6 +73,7 @@ def build_distilbert(folder: Path) -> Path:
     from transformers import DistilBertConfig, DistilBertForMaskedLM, DistilBertTokenizer
 
     config = DistilBertConfig(vocab_size=30522, dim=32, n_layers=2, n_heads=2, hidden_dim=64)
+    torch.manual_seed(0)  # the same random weights in every session
     DistilBertForMaskedLM(config).save_pretrained(folder)
     _bert_vocabulary_tokenizer(DistilBertTokenizer).save_pretrained(folder)
     return folder
@@ -83,6 +85,7 @@ def build_bert(folder: Path) -> Path:
 
     config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64)
+    torch.manual_seed(0)  # the same random weights in every session
     BertForPreTraining(config).save_pretrained(folder)
     _bert_vocabulary_tokenizer(BertTokenizer).save_pretrained(folder)
     return folder

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from colab_cell import cell_source, first_code_cell, notebooks, repository, requirement
+from colab_cell import cell_source, first_code_cell, notebooks, repository, requirement, unmatched_forms
 from notebook_runner import ROOT, chapter_key, chapter_notebooks
 
 COLAB_PACKAGES = Path(__file__).parent / "colab" / "colab-gpu-packages.txt"
@@ -36,6 +36,26 @@ def test_every_notebook_starts_with_the_colab_cell(notebook):
     assert first_code_cell(nb).source == cell_source(chapter_key(notebook)), (
         f"{notebook.name}: the first code cell is not the current Colab cell; run python tools/colab_cell.py --write"
     )
+
+
+@pytest.mark.parametrize("notebook", notebooks(), ids=lambda p: p.name)
+def test_what_the_book_hides_colab_collapses(notebook):
+    """A cell hidden in the book (tag hide-cell, hide-input or remove-input: the install cell,
+    solutions, plumbing) is a collapsed form in Colab (``#@title`` and ``cellView: form``), and a
+    Colab form is hidden in the book."""
+    unmatched = unmatched_forms(nbformat.read(notebook, as_version=4))
+    assert not unmatched, (f"{notebook.name}: hidden in one place only (give each a '#@title' first line "
+                           f"and a book tag, then run python tools/colab_cell.py --write): {unmatched}")
+
+
+def test_the_form_rule_finds_a_cell_hidden_in_one_place_only():
+    hidden_in_book = nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["hide-cell"]})
+    form_only = nbformat.v4.new_code_cell("#@title 解答例\ny = 2", metadata={"cellView": "form"})
+    both = nbformat.v4.new_code_cell("#@title 解答例\nz = 3", metadata={"cellView": "form", "tags": ["solution", "hide-cell"]})
+    title_without_form = nbformat.v4.new_code_cell("#@title 解答例\nw = 4", metadata={"tags": ["hide-cell"]})
+    nb = nbformat.v4.new_notebook(cells=[hidden_in_book, form_only, both, title_without_form,
+                                         nbformat.v4.new_code_cell("print(1)")])
+    assert unmatched_forms(nb) == ["x = 1", "#@title 解答例", "#@title 解答例"]
 
 
 def test_the_cell_installs_from_the_book_repository_with_the_chapter_extra():

@@ -6,7 +6,8 @@ from types import MappingProxyType
 
 import pytest
 
-from course_utils import attribution, data, word_vectors
+from course_utils import data, word_vectors
+from course_utils.credits import attribution
 from course_utils.credits import WORD_VECTOR_RESOURCES
 from course_utils.data import Resource, UnknownResourceError
 

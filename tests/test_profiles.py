@@ -11,6 +11,7 @@ import torch
 
 from course_utils import profiles
 from course_utils.profiles import ProfileError
+from notebook_runner import chapter_key, chapter_notebooks
 
 
 def test_parameter_wins_over_environment(monkeypatch):
@@ -37,7 +38,7 @@ def test_unknown_profile_says_how_to_choose(monkeypatch):
 
 
 def test_every_chapter_defines_every_profile():
-    assert profiles.chapters() == ["ch01", "ch02", "ch03", "ch04", "ch05"]
+    assert profiles.chapters() == [chapter_key(path) for path in chapter_notebooks()]
     for chapter in profiles.chapters():
         for profile in profiles.PROFILES:
             cfg = profiles.chapter_settings(chapter, profile)
@@ -136,16 +137,38 @@ test_ppl_rnn = [1.0, 50.0]
 [ch02]
 cnn_widths = [2, 3]
 """)
-    cfg = profiles.chapter_settings("ch05", "full", path)
     full = profiles.chapter_settings("ch05", "full")
+    monkeypatch.setenv("COURSE_SETTINGS", str(path))
+    cfg = profiles.chapter_settings("ch05", "full")
     assert (cfg.epochs, cfg.lr, cfg.hidden_dim) == (3, 1.0, full.hidden_dim)
     assert isinstance(cfg.lr, float)
     assert cfg.expect["test_ppl_rnn"] == [1.0, 50.0]
     assert cfg.expect["test_ppl_lstm"] == full.expect["test_ppl_lstm"]  # the other ranges stay
     assert cfg.overrides == {"epochs": 3, "lr": 1, "expect": {"test_ppl_rnn": [1.0, 50.0]}}
     assert cfg.overrides_file == path and full.overrides == {} and full.overrides_file is None
-    monkeypatch.setenv("COURSE_SETTINGS", str(path))  # the environment variable names it too
     assert profiles.chapter_settings("ch02", "quick").cnn_widths == [2, 3]
+
+
+def test_the_notebooks_changes_go_through_the_same_merge(tmp_path, monkeypatch):
+    cfg = profiles.chapter_settings("ch05", "quick", {"epochs": 2, "lr": 1})
+    assert (cfg.epochs, cfg.lr) == (2, 1.0) and isinstance(cfg.lr, float)
+    assert cfg.overrides == {"epochs": 2, "lr": 1} and cfg.overrides_file is None
+    monkeypatch.setenv("COURSE_SETTINGS", str(_settings_file(tmp_path, "[ch05]\nepochs = 3\nhidden_dim = 64\n")))
+    cfg = profiles.chapter_settings("ch05", "quick", {"epochs": 2})
+    assert (cfg.epochs, cfg.hidden_dim) == (2, 64)  # the notebook's changes come last
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"epoch": 1}, r"changes \(the notebook's parameters cell\): epoch: the chapter has no setting 'epoch'"),
+    ({"epochs": "2"}, r"changes .*epochs = '2' is a str; the setting takes a int"),
+    ({"expect": {"nothing": [0, 1]}}, r"changes .*names figures the chapter gives no range: nothing"),
+    ({1: 2}, r"a setting's name is a text"),
+    ([("epochs", 2)], r"changes must be a dict of settings"),
+    ("epochs=2", r"changes must be a dict of settings"),
+])
+def test_a_bad_change_in_the_notebook_says_where_and_what(changes, message):
+    with pytest.raises(profiles.SettingsFileError, match=message):
+        profiles.chapter_settings("ch05", "quick", changes)
 
 
 @pytest.mark.parametrize("text, message", [
@@ -155,28 +178,29 @@ cnn_widths = [2, 3]
     ("[ch05]\nepochs = \"2\"\n", r"\[ch05\] epochs = '2' is a str"),
     ("[ch02]\ncnn_widths = [2, \"x\"]\n", r"\[ch02\] cnn_widths"),
     ("[ch05]\nepochs = true\n", r"\[ch05\] epochs = True is a bool"),
-    ("[ch05.expect]\nno_such_figure = [0, 1]\n", r"\[ch05.expect\] names figures the chapter gives no range: no_such_figure"),
+    ("[ch05.expect]\nno_such_figure = [0, 1]\n", r"\[ch05\] expect names figures the chapter gives no range: no_such_figure"),
     ("[ch05.expect]\ntest_ppl_rnn = [5, 1]\n", r"test_ppl_rnn must be a range \[low, high\]"),
     ("[ch05.target]\ntest_ppl_rnn = [1, \"test_ppl_bigram\"]\n", r"test_ppl_rnn must be a range \[low, high\] of numbers"),
     ("[ch05\nepochs = 1\n", r"is not valid TOML"),
 ])
-def test_a_bad_settings_file_names_the_file_and_the_key(tmp_path, text, message):
+def test_a_bad_settings_file_names_the_file_and_the_key(tmp_path, monkeypatch, text, message):
     path = _settings_file(tmp_path, text)
+    monkeypatch.setenv("COURSE_SETTINGS", str(path))
     with pytest.raises(profiles.SettingsFileError, match=message) as error:
-        profiles.chapter_settings("ch05" if "ch02" not in text else "ch02", "full", path)
+        profiles.chapter_settings("ch05" if "ch02" not in text else "ch02", "full")
     assert str(path) in str(error.value)
 
 
 def test_a_missing_settings_file_says_how_to_fix_it(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_SETTINGS", str(tmp_path / "missing.toml"))
-    with pytest.raises(profiles.SettingsFileError, match="missing.toml does not exist.*unset COURSE_SETTINGS"):
+    with pytest.raises(profiles.SettingsFileError, match=r"missing.toml \(named by COURSE_SETTINGS\) does not exist.*unset COURSE_SETTINGS"):
         profiles.chapter_settings("ch01", "quick")
 
 
-def test_the_readme_example_settings_file_applies(tmp_path):
+def test_the_readme_example_settings_file_applies(tmp_path, monkeypatch):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
-    path = _settings_file(tmp_path, example)
-    assert profiles.chapter_settings("ch05", "full", path).epochs == 4
-    assert profiles.chapter_settings("ch02", "full", path).train_size == 20000
-    assert profiles.chapter_settings("ch03", "quick", path).model_name == "/content/my-distilbert"
+    monkeypatch.setenv("COURSE_SETTINGS", str(_settings_file(tmp_path, example)))
+    assert profiles.chapter_settings("ch05", "full").epochs == 4
+    assert profiles.chapter_settings("ch02", "full").train_size == 20000
+    assert profiles.chapter_settings("ch03", "quick").model_name == "/content/my-distilbert"

@@ -1,61 +1,112 @@
 """course_utils: the helpers that the chapters of "NLP with PyTorch" (Japanese) import.
 
-Every chapter starts with :func:`start_chapter` and ends with ``run.finish()``. What each uses:
+The notebooks import every name from here, never from a submodule, and ``__all__`` is exactly
+the set of names they import (tests/test_api.py compares them). By chapter:
 
-- every chapter: :mod:`~course_utils.chapter` (``start_chapter``, ``run.record``, ``peak_memory_mb``),
-  its settings from :mod:`~course_utils.profiles` (``profiles.toml``, a settings file named by
-  ``COURSE_SETTINGS``), the devices and seeds of :mod:`~course_utils.device`, and
-  :mod:`~course_utils.costs` (what a run costs, shown at the top);
-- chapters 2-5: the data with checksums (:mod:`~course_utils.data`, its registry
-  ``registry.toml``, the folders of :mod:`~course_utils.paths`) through the loaders of
-  :mod:`~course_utils.loaders`, and the source and licence block of each data set (and of
-  chapter 2's word vectors) from ``attribution`` (:mod:`~course_utils.credits`);
-- chapter 2: :mod:`~course_utils.word_vectors` (problem 70's streaming reader, and
-  ``keyed_vectors``, which hands vectors to gensim's ``KeyedVectors``),
-  :mod:`~course_utils.text_classification` (vocabulary, ``collate``, the mean-embedding model) and
-  :mod:`~course_utils.training` (``fit``, ``predict``);
-- chapters 3 and 4: :mod:`~course_utils.models` (``resolve_model``), :mod:`~course_utils.features`
-  (``encoder_features``) and :mod:`~course_utils.plotting` (``plot_confusion_matrix``); chapter 4 also
-  :mod:`~course_utils.training`;
-- chapters 4 and 5, and the book's results page: :mod:`~course_utils.results_page` (targets and
-  published reference figures, ``load_results``);
-- chapter 5: the paragraph file of :mod:`~course_utils.jawiki` (through ``load_jawiki_paragraphs``).
+- every chapter: ``start_chapter`` (profile, settings, device, seed; shows the settings, the
+  costs and the data sources) and ``seed_everything``;
+- chapter 2 (SST-2, problems 70-79): ``load_sst2``, ``load_word_vectors``,
+  ``read_word2vec_binary``, ``write_word2vec_binary``, ``keyed_vectors``, ``peak_memory_mb``;
+  the pieces the chapter writes first and then reuses: ``PAD``, ``PAD_ID``, ``tokenize``,
+  ``case_variants``, ``text_to_ids``, ``encode_examples``, ``EmptyTextError``,
+  ``build_embeddings``, ``masked_mean``, ``MeanEmbeddingClassifier``, ``collate``; and the
+  training loop it writes out before reusing it: ``train_epoch``, ``accuracy``, ``predict``,
+  ``fit``, ``History``;
+- chapter 3 (emotion): ``load_emotion``, ``resolve_model``, ``encoder_features``,
+  ``plot_confusion_matrix``;
+- chapter 4 (SMS spam): ``load_spam``, ``resolve_model``, ``encoder_features``, ``Pooling``,
+  ``first_token``, ``plot_confusion_matrix``, ``fit``, ``predict``, ``accuracy``, ``History``,
+  ``load_references``;
+- chapter 5 (RNN language model): ``load_jawiki_paragraphs``, ``load_references``,
+  ``Reference``, ``chapter_targets``;
+- the book's results page: ``load_results``, ``ResultsFileWarning``, ``chapters``,
+  ``compare_chapter``, ``format_range``, ``format_value``, ``reference_sources``.
 
-The names below are the ones the chapters use most; every other public name is imported from
-the submodule that the list names.
+How the pieces fit (profiles, the data layer, records) is explained in CONTRIBUTING.md.
 """
 
-from course_utils.chapter import ChapterRun, peak_memory_mb, start_chapter
-from course_utils.credits import attribution
-from course_utils.data import ChecksumError, DataError, fetch
-from course_utils.device import get_device, seed_everything
+from course_utils.chapter import peak_memory_mb, start_chapter
+from course_utils.device import seed_everything
+from course_utils.features import Pooling, encoder_features, first_token
 from course_utils.loaders import load_emotion, load_jawiki_paragraphs, load_spam, load_sst2
 from course_utils.models import resolve_model
-from course_utils.plotting import setup_plot_style
-from course_utils.profiles import chapter_settings, resolve_profile
-from course_utils.results_page import load_results
-from course_utils.word_vectors import load_word_vectors
+from course_utils.plotting import plot_confusion_matrix
+from course_utils.profiles import chapters
+from course_utils.results_page import (
+    Reference,
+    ResultsFileWarning,
+    chapter_targets,
+    compare_chapter,
+    format_range,
+    format_value,
+    load_references,
+    load_results,
+    reference_sources,
+)
+from course_utils.text_classification import (
+    PAD,
+    PAD_ID,
+    EmptyTextError,
+    MeanEmbeddingClassifier,
+    build_embeddings,
+    case_variants,
+    collate,
+    encode_examples,
+    masked_mean,
+    text_to_ids,
+    tokenize,
+)
+from course_utils.training import History, accuracy, fit, predict, train_epoch
+from course_utils.word_vectors import (
+    keyed_vectors,
+    load_word_vectors,
+    read_word2vec_binary,
+    write_word2vec_binary,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ChapterRun",
-    "ChecksumError",
-    "DataError",
-    "attribution",
-    "chapter_settings",
-    "fetch",
-    "get_device",
+    "PAD",
+    "PAD_ID",
+    "EmptyTextError",
+    "History",
+    "MeanEmbeddingClassifier",
+    "Pooling",
+    "Reference",
+    "ResultsFileWarning",
+    "accuracy",
+    "build_embeddings",
+    "case_variants",
+    "chapter_targets",
+    "chapters",
+    "collate",
+    "compare_chapter",
+    "encode_examples",
+    "encoder_features",
+    "first_token",
+    "fit",
+    "format_range",
+    "format_value",
+    "keyed_vectors",
     "load_emotion",
     "load_jawiki_paragraphs",
+    "load_references",
     "load_results",
     "load_spam",
     "load_sst2",
     "load_word_vectors",
+    "masked_mean",
     "peak_memory_mb",
+    "plot_confusion_matrix",
+    "predict",
+    "read_word2vec_binary",
+    "reference_sources",
     "resolve_model",
-    "resolve_profile",
     "seed_everything",
-    "setup_plot_style",
     "start_chapter",
+    "text_to_ids",
+    "tokenize",
+    "train_epoch",
+    "write_word2vec_binary",
 ]

@@ -1,7 +1,8 @@
 """Starting a chapter and recording its key figures (every chapter calls it first).
 
 A notebook starts with :func:`start_chapter`, which resolves the profile, loads the chapter's
-settings, picks the device, seeds the generators and sets the plot style. ``run.record(...)``
+settings, picks the device, seeds the generators, sets the plot style and shows the settings,
+the costs and the data sources. ``run.record(...)``
 then stores a metric in ``<results dir>/<chapter>.json`` and checks it against the range the
 profile expects (``[chXX.<profile>.expect]`` in ``profiles.toml``: outside it the notebook fails)
 and against the profile's target (``[chXX.<profile>.target]``: a miss is reported, not fatal);
@@ -22,14 +23,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
+from IPython.display import Markdown, display
 
 from course_utils import data
 from course_utils.device import device_name, get_device, seed_everything
 from course_utils.files import write_text_atomically
 from course_utils.paths import results_dir
 from course_utils.plotting import setup_plot_style
-from course_utils.profiles import Settings, chapter_settings, resolve_profile
+from course_utils.costs import chapter_costs, chapter_sources
+from course_utils.credits import attribution
+from course_utils.profiles import RANGE_TABLES, Settings, chapter_settings, resolve_profile
 
 
 
@@ -185,18 +190,26 @@ def fixtures_allowed(profile: str, settings: Settings) -> bool:
     return profile == "smoke" or bool(settings.overrides)
 
 
-def start_chapter(
-    chapter: str, profile: str | None = None, settings: str | None = None, seed: int | None = None
-) -> ChapterRun:
-    """Set a chapter up: profile, settings, device, seed and plot style; prints a summary line.
+def settings_table(cfg: Settings) -> pd.DataFrame:
+    """The chapter's settings (ranges left out) with their values, and which ones were changed."""
+    rows = [{"設定": name, "値": repr(value), "変更": "変更あり" if name in cfg.overrides else ""}
+            for name, value in cfg.items() if name not in RANGE_TABLES]
+    return pd.DataFrame(rows).set_index("設定")
 
-    ``profile`` is the notebook's papermill parameter (``None`` falls back to ``COURSE_PROFILE``
-    and then ``auto``); ``settings`` is its parameter naming a settings file (``None`` falls back
-    to ``COURSE_SETTINGS``; see :mod:`course_utils.profiles`); ``seed`` defaults to the chapter's
-    ``seed`` setting.
+
+def start_chapter(
+    chapter: str, profile: str | None = None, changes: dict[str, Any] | None = None, seed: int | None = None
+) -> ChapterRun:
+    """Set a chapter up and show what it runs with: profile, device, settings, costs, data sources.
+
+    ``profile`` and ``changes`` are the notebook's parameters: ``profile=None`` falls back to
+    ``COURSE_PROFILE`` and then ``auto``; ``changes`` (e.g. ``{"epochs": 2}``) is merged over the
+    profile's settings after the file of ``COURSE_SETTINGS``, if set (see
+    :mod:`course_utils.profiles`). ``seed`` defaults to the chapter's ``seed`` setting. The
+    device is chosen, the generators seeded and the plot style set.
     """
     resolved = resolve_profile(profile)
-    cfg = chapter_settings(chapter, resolved, settings)
+    cfg = chapter_settings(chapter, resolved, changes)
     device = get_device()
     seed_everything(seed if seed is not None else cfg.get("seed", 0))
     setup_plot_style()
@@ -206,13 +219,21 @@ def start_chapter(
     run = ChapterRun(chapter=chapter, profile=resolved, cfg=cfg, device=device)
     run.path.unlink(missing_ok=True)
     print(f"{chapter}: プロファイル {resolved}、デバイス {device_name(device)}")
-    if cfg.overrides_file is not None:
-        changed = ", ".join(f"{key} = {value!r}" for key, value in cfg.overrides.items()) or "なし"
-        print(f"設定ファイル {cfg.overrides_file} で上書きした設定: {changed}"
-              "（この実行の数値は、プロファイルの設定どおりではありません）")
     fixtures = os.environ.get(data.ENV_FIXTURES)
     if fixtures and use_fixtures:
         print(f"テスト用の合成データを使います（{data.ENV_FIXTURES}={fixtures}）")
     elif fixtures:
         print(f"{data.ENV_FIXTURES} は {resolved} プロファイルでは使いません（無視して本物のデータを読みます）")
+    print(f"\nこの章の設定（{resolved} プロファイルの値）。変えるときはパラメータのセルの changes に書きます:")
+    display(settings_table(cfg))
+    if cfg.overrides:
+        changed = ", ".join(f"{key} = {value!r}" for key, value in cfg.overrides.items())
+        source = f"changes と設定ファイル {cfg.overrides_file}" if cfg.overrides_file else "changes"
+        print(f"{source} で変えた設定: {changed}（この実行の数値は、プロファイルの設定どおりではありません）")
+    print("\nプロファイルごとの、初回のダウンロード・時間・メモリの目安:")
+    display(chapter_costs(chapter))
+    sources = chapter_sources(chapter, cfg)
+    if sources:
+        print("\nこの章のデータの出典とライセンス:")
+        display(Markdown(attribution(*sources)))
     return run

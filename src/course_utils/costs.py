@@ -1,4 +1,4 @@
-"""What running a chapter costs in each profile: downloads, time and memory (chapters 1-5).
+"""What running a chapter costs in each profile (downloads, time, memory) and where its data comes from.
 
 The figures live in ``costs.toml`` beside this module: the quick profile's are measured on a
 2-core CPU, the full profile's are estimates for one GPU with the basis of each estimate, and
@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -62,3 +63,10 @@ def chapter_costs(chapter: str) -> pd.DataFrame:
                             else cost.get("basis", "テスト用の小さな実行")),
         })
     return pd.DataFrame(rows).set_index("プロファイル")
+
+
+def chapter_sources(chapter: str, cfg: Mapping[str, Any]) -> list[str]:
+    """The sources of the chapter's data (``sources`` of its table in costs.toml), for
+    :func:`~course_utils.credits.attribution`: a registry name, or the name of a setting whose
+    value names the source (chapter 2's ``vectors``)."""
+    return [cfg[name] if name in cfg else name for name in _costs()[chapter].get("sources", [])]

@@ -1,9 +1,9 @@
-"""Where a chapter's data and word vectors come from: the source and licence block (chapters 2-5).
+"""Where a chapter's data and word vectors come from: the source and licence block.
 
 :func:`attribution` writes, as Markdown, the title, homepage, licence and attribution that the
-registry (``registry.toml``, :mod:`~course_utils.data`) holds for each source a chapter uses, so
-that every chapter shows them the same way: chapter 2 for SST-2 and its word vectors, chapter 3
-for emotion, chapter 4 for the SMS Spam Collection and chapter 5 for the Japanese Wikipedia corpus.
+registry (``registry.toml``, :mod:`~course_utils.data`) holds for each source a chapter uses
+(``sources`` in costs.toml), so that :func:`~course_utils.chapter.start_chapter` shows them the
+same way in every chapter.
 """
 
 from __future__ import annotations
@@ -43,8 +43,7 @@ def attribution(*sources: str | Resource) -> str:
     ``"jawiki_kyoto"``), or the word vectors that chapter 2's ``cfg.vectors`` names
     (``"word2vec-google-news-300"``, ``"glove-6b-50d"``, or the path of a local word2vec binary
     file, which is shown as such). An unknown name raises
-    :class:`~course_utils.data.UnknownResourceError`. Chapters 2-5 show the result with
-    ``display(Markdown(attribution(...)))`` in a cell whose input the book hides.
+    :class:`~course_utils.data.UnknownResourceError`.
     """
     if not sources:
         raise ValueError("attribution() needs at least one source")

@@ -11,12 +11,14 @@ the ``COURSE_PROFILE`` environment variable, else ``auto``. The settings live in
 ``profiles.toml`` beside this module: per chapter, a ``[chNN]`` table of the settings every profile
 shares and a ``[chNN.<profile>]`` table per profile whose keys are added to, or override, them.
 
-A settings file overrides them for one run without editing the package: a TOML file named by
-the notebook's papermill parameter ``settings`` or by ``COURSE_SETTINGS``, whose ``[chNN]``
-tables are merged over the chosen profile's settings (``[chNN.expect]`` and ``[chNN.target]``
-over its ranges). Every key must be one the chapter defines, with a value of the same type;
-anything else is a :class:`SettingsFileError` that names the file and the key. The chapter's
-record then lists what was overridden (:mod:`course_utils.chapter`).
+A student changes a setting in the notebook itself: its parameters cell holds ``changes = {}``,
+and ``changes = {"epochs": 2}`` there runs the chapter with two epochs. Instructors who run the book
+in batch name a TOML file in ``COURSE_SETTINGS`` instead, whose ``[chNN]`` tables hold the same
+changes (``[chNN.expect]`` and ``[chNN.target]`` change its ranges). Both go through one merge
+(:func:`chapter_settings`: the file first, then the notebook's ``changes``). Every key must be one
+the chapter defines, with a value of the same type; anything else is a :class:`SettingsFileError`
+that names where the change came from and the key. The chapter's record then lists what was
+changed (:mod:`course_utils.chapter`).
 
 A range is ``[low, high]``; in ``expect`` a bound may also be the name of a figure that the
 chapter records earlier (``["dev_majority_baseline", 1.0]``: at least the majority baseline), so
@@ -44,7 +46,8 @@ class ProfileError(ValueError):
 
 
 class SettingsFileError(ProfileError):
-    """A settings file (``COURSE_SETTINGS``) that cannot be applied; the message names file and key."""
+    """A change (``COURSE_SETTINGS`` or the notebook's ``changes``) that cannot be applied; the
+    message names where it came from and the key."""
 
 
 class Settings(Mapping[str, Any]):
@@ -61,7 +64,7 @@ class Settings(Mapping[str, Any]):
         self.chapter = chapter
         self.profile = profile
         self._values = dict(values)
-        #: what a settings file changed (``{}`` when none was used) and that file
+        #: what a settings file and the notebook's ``changes`` changed (``{}``: nothing), and the file
         self.overrides = dict(overrides or {})
         self.overrides_file = overrides_file
 
@@ -144,16 +147,16 @@ def resolve_profile(requested: str | None = None) -> str:
     return name
 
 
-def settings_file(requested: str | os.PathLike | None = None) -> Path | None:
-    """The settings file to apply: ``requested`` if given, else ``COURSE_SETTINGS``, else None."""
-    value = requested if requested is not None else os.environ.get(ENV_SETTINGS)
-    if value is None or str(value).strip() == "":
+def settings_file() -> Path | None:
+    """The settings file that ``COURSE_SETTINGS`` names, or None."""
+    value = os.environ.get(ENV_SETTINGS)
+    if value is None or value.strip() == "":
         return None
     path = Path(value).expanduser()
     if not path.is_file():
         raise SettingsFileError(
-            f"settings file {path} does not exist (named by the notebook parameter 'settings' or by "
-            f"{ENV_SETTINGS}); create it, or unset {ENV_SETTINGS} to run with the profile's settings"
+            f"settings file {path} (named by {ENV_SETTINGS}) does not exist; create it, or unset "
+            f"{ENV_SETTINGS} to run with the profile's settings"
         )
     return path
 
@@ -206,22 +209,25 @@ def _checked_range(where: str, value: Any, names_allowed: bool) -> list[Any]:
     return value
 
 
-def _merge(chapter: str, base: dict[str, Any], new: dict[str, Any], path: Path) -> dict[str, Any]:
-    """``base`` with the values of ``new`` (one chapter's table of a settings file) merged in."""
+def _merge(chapter: str, base: dict[str, Any], new: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """``base`` with the changes ``new`` merged in; ``source`` names where they came from (a
+    settings file's ``[chNN]`` table or the notebook's ``changes``) in every error."""
     merged = dict(base)
     for key, value in new.items():
-        where = f"{path}: [{chapter}] {key}"
+        if not isinstance(key, str):
+            raise SettingsFileError(f"{source}: a setting's name is a text such as 'epochs', not {key!r}")
+        where = f"{source} {key}"
         if key in RANGE_TABLES:
             if not isinstance(value, dict):
-                raise SettingsFileError(f"{where} must be a table [{chapter}.{key}] of ranges")
+                raise SettingsFileError(f"{where} must be a table of ranges {{name: [low, high]}}")
             unknown = sorted(set(value) - _range_names(chapter))
             if unknown:
                 raise SettingsFileError(
-                    f"{path}: [{chapter}.{key}] names figures the chapter gives no range: {', '.join(unknown)}; "
+                    f"{where} names figures the chapter gives no range: {', '.join(unknown)}; "
                     f"known: {', '.join(sorted(_range_names(chapter)))}"
                 )
             merged[key] = {**base.get(key, {}), **{
-                name: _checked_range(f"{path}: [{chapter}.{key}] {name}", bounds, key == "expect")
+                name: _checked_range(f"{where}.{name}", bounds, key == "expect")
                 for name, bounds in value.items()
             }}
         elif key not in base:
@@ -237,10 +243,11 @@ def _merge(chapter: str, base: dict[str, Any], new: dict[str, Any], path: Path) 
     return merged
 
 
-def chapter_settings(chapter: str, profile: str, settings: str | os.PathLike | None = None) -> Settings:
+def chapter_settings(chapter: str, profile: str, changes: Mapping[str, Any] | None = None) -> Settings:
     """The settings of ``chapter`` (e.g. ``'ch02'``) in ``profile`` (a resolved name).
 
-    ``settings`` names a settings file to merge over them (default: ``COURSE_SETTINGS``, if set).
+    The changes of the settings file that ``COURSE_SETTINGS`` names are merged over them, then
+    ``changes`` (the notebook's ``changes = {...}``, e.g. ``{"epochs": 2}``).
     """
     if profile not in PROFILES:
         raise ProfileError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
@@ -249,9 +256,18 @@ def chapter_settings(chapter: str, profile: str, settings: str | os.PathLike | N
         raise ProfileError(f"unknown chapter {chapter!r}; known: {', '.join(chapters())}")
     if profile not in table[chapter]:
         raise ProfileError(f"chapter {chapter!r} defines no settings for profile {profile!r}")
-    values = table[chapter][profile]
-    path = settings_file(settings)
-    if path is None:
-        return Settings(chapter, profile, values)
-    overrides = read_settings_file(path).get(chapter, {})
-    return Settings(chapter, profile, _merge(chapter, values, overrides, path), overrides, path)
+    if changes is not None and not isinstance(changes, Mapping):
+        raise SettingsFileError(
+            f"changes must be a dict of settings such as {{\"epochs\": 2}}, not {changes!r} "
+            f"({type(changes).__name__}); write it in the notebook's parameters cell"
+        )
+    values, overrides = table[chapter][profile], {}
+    path = settings_file()
+    if path is not None:
+        from_file = read_settings_file(path).get(chapter, {})
+        values = _merge(chapter, values, from_file, f"{path}: [{chapter}]")
+        overrides.update(from_file)
+    if changes:
+        values = _merge(chapter, values, changes, "changes (the notebook's parameters cell):")
+        overrides.update(changes)
+    return Settings(chapter, profile, values, overrides, path)

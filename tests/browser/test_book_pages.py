@@ -77,7 +77,12 @@ def _toc_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     pages = [toc["root"]]
     for part in toc.get("parts", []):
-        pages += [chapter["file"] for chapter in part.get("chapters", [])]
+        for entry in part.get("chapters", []):
+            if "glob" in entry:  # a pattern such as notebooks/*: the documents it matches, in order
+                pages += sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(entry["glob"])
+                                if path.suffix in (".md", ".ipynb"))
+            else:
+                pages.append(entry["file"])
     return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
 
 
@@ -234,17 +239,17 @@ def test_chapter_page_shows_its_figures(visits, page_name):
     assert "missing from font" not in text, f"{page_name}: matplotlib could not draw some glyphs of a figure"
 
 
-# The figure that explains each chapter's idea (issue 17): the cell that draws it carries this
-# tag, which myst-nb turns into the class tag_<name> of the cell in the page.
-EXPLAINING_FIGURES = {
-    "notebooks/01_pytorch_basics": "figure-cbow-2d",
-    "notebooks/03_transformers_emotion": "figure-learning-curve",
-    "notebooks/04_bert_spam": "figure-transfer-strategies",
-    "notebooks/05_rnn_language_model": "figure-truncated-bptt",
-}
+# The figures that explain each chapter's idea (issue 17): the cell that draws one carries a tag
+# figure-..., which myst-nb turns into the class tag_<name> of the cell in the page.
+EXPLAINING_FIGURES = [
+    (page, tag)
+    for page in CHAPTERS
+    for cell in json.loads((ROOT / f"{page}.ipynb").read_text(encoding="utf-8"))["cells"]
+    for tag in cell.get("metadata", {}).get("tags", []) if tag.startswith("figure-")
+]
 
 
-@pytest.mark.parametrize("page_name, tag", EXPLAINING_FIGURES.items())
+@pytest.mark.parametrize("page_name, tag", EXPLAINING_FIGURES)
 def test_chapter_page_shows_its_explaining_figure(visits, page_name, tag):
     images = visits(page_name).page.evaluate(
         f"() => [...document.querySelectorAll('.tag_{tag} .cell_output img')].map(img => [img.complete, img.naturalWidth])")
