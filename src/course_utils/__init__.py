@@ -18,7 +18,7 @@ the set of names they import (tests/test_api.py compares them). By chapter:
   ``first_token``, ``plot_confusion_matrix``, ``fit``, ``predict``, ``accuracy``, ``History``,
   ``load_references``;
 - chapter 5 (RNN language model): ``load_jawiki_paragraphs``, ``load_references``,
-  ``Reference``, ``chapter_targets``;
+  ``chapter_targets``;
 - the book's results page: ``load_results``, ``ResultsFileWarning``, ``chapters``,
   ``compare_chapter``, ``format_range``, ``format_value``, ``reference_sources``.
 
@@ -33,7 +33,6 @@ from course_utils.models import resolve_model
 from course_utils.plotting import plot_confusion_matrix
 from course_utils.profiles import chapters
 from course_utils.results_page import (
-    Reference,
     ResultsFileWarning,
     chapter_targets,
     compare_chapter,
@@ -73,7 +72,6 @@ __all__ = [
     "History",
     "MeanEmbeddingClassifier",
     "Pooling",
-    "Reference",
     "ResultsFileWarning",
     "accuracy",
     "build_embeddings",
