@@ -231,7 +231,8 @@ def start_chapter(
         source = f"changes と設定ファイル {cfg.overrides_file}" if cfg.overrides_file else "changes"
         print(f"{source} で変えた設定: {changed}（この実行の数値は、プロファイルの設定どおりではありません）")
     print("\nプロファイルごとの、初回のダウンロード・時間・メモリの目安:")
-    display(chapter_costs(chapter))
+    with pd.option_context("display.max_colwidth", None):  # the basis of an estimate in full
+        display(chapter_costs(chapter))
     sources = chapter_sources(chapter, cfg)
     if sources:
         print("\nこの章のデータの出典とライセンス:")
