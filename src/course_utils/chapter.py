@@ -2,9 +2,9 @@
 
 A notebook starts with :func:`start_chapter`, which resolves the profile, loads the chapter's
 settings, picks the device, seeds the generators, sets the plot style and shows the settings,
-the costs and the data sources. ``run.record(...)``
-then stores a metric in ``<results dir>/<chapter>.json`` and checks it against the range the
-profile expects (``[chXX.<profile>.expect]`` in ``profiles.toml``: outside it the notebook fails)
+the costs and the data sources. ``run.record(...)`` then stores a metric in
+``<results dir>/<chapter>.json`` and checks it against the range the profile expects
+(``[chXX.<profile>.expect]`` in ``profiles.toml``: outside it the notebook fails)
 and against the profile's target (``[chXX.<profile>.target]``: a miss is reported, not fatal);
 ``run.finish()`` adds the wall time and the kernel's peak memory. Each save also stores where
 the chapter's data files came from (``data_sources``: cache, mirror, upstream or fixtures).
@@ -28,12 +28,12 @@ import torch
 from IPython.display import Markdown, display
 
 from course_utils import data
+from course_utils.costs import chapter_costs, chapter_sources
+from course_utils.credits import attribution
 from course_utils.device import device_name, get_device, seed_everything
 from course_utils.files import write_text_atomically
 from course_utils.paths import results_dir
 from course_utils.plotting import setup_plot_style
-from course_utils.costs import chapter_costs, chapter_sources
-from course_utils.credits import attribution
 from course_utils.profiles import RANGE_TABLES, Settings, chapter_settings, resolve_profile
 
 

@@ -8,9 +8,9 @@ the data sizes are read from the data registry (:mod:`course_utils.data`).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
