@@ -9,8 +9,9 @@ The book's own notebooks install the package without an extra.
 
 A cell that a student should not read first (the install cell, a solution, plumbing) is
 collapsed in both places a notebook is read: in the book by a tag (``hide-cell``,
-``hide-input``, ``remove-input`` or ``remove-cell``), in Colab by a first line ``#@title ...`` and the cell
-metadata ``"cellView": "form"``, which this tool sets on every cell that starts with ``#@title``.
+``hide-input``, ``remove-input`` or ``remove-cell``), in Colab by a first line ``#@title ...``
+and the cell metadata ``"cellView": "form"``, which this tool sets on every cell that starts
+with ``#@title``.
 
     python tools/colab_cell.py          # check the install cells and the Colab forms
     python tools/colab_cell.py --write  # rewrite them where they are not current
@@ -114,7 +115,8 @@ def main() -> int:
             problems.append(f"{path.relative_to(ROOT)}: the install cell is stale (run python tools/colab_cell.py --write)")
         problems += [f"{path.relative_to(ROOT)}: hidden in the book or in Colab only (a book tag and a "
                      f"'#@title' first line go together): {line}" for line in unmatched_forms(nb)]
-    print("\n".join(problems))
+    if problems:
+        print("\n".join(problems))
     return 1 if problems else 0
 
 
