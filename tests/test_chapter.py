@@ -217,6 +217,7 @@ def test_fixtures_are_used_in_the_smoke_profile_only_and_the_output_says_so(monk
     monkeypatch.setenv("COURSE_SETTINGS", str(settings))
     assert chapter.fixtures_allowed("full", chapter_settings("ch02", "full"))  # a test run with a settings file
     monkeypatch.delenv("COURSE_SETTINGS")
+    assert not chapter.fixtures_allowed("quick", chapter_settings("ch02", "quick", {"max_epochs": 1}))  # a student's change
     run = chapter.start_chapter("ch02", "quick")
     assert "COURSE_DATA_FIXTURES は quick プロファイルでは使いません" in capsys.readouterr().out
     with pytest.raises(DataError, match="Could not get SST-2/dev.tsv"):

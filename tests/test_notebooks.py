@@ -63,14 +63,14 @@ def test_committed_without_outputs(notebook):
 EXERCISE_LEVELS = ("確認", "応用", "発展")
 
 
-def figure_tags(cells) -> list[str]:
-    """The tags ``figure-...`` of a chapter's cells: each marks the code cell that draws a figure
-    that explains the chapter's idea (issue 17), which the smoke run and the browser test check."""
-    return [tag for cell in cells for tag in cell.metadata.get("tags", []) if tag.startswith("figure-")]
+def figure_tags(cell) -> list[str]:
+    """The tags ``figure-...`` of a cell: each marks a code cell that draws a figure that explains
+    the chapter's idea (issue 17), which the smoke run and the browser test check."""
+    return [tag for tag in cell.metadata.get("tags", []) if tag.startswith("figure-")]
 
 
 def names_bound(tree: ast.AST) -> set[str]:
-    """The names a piece of code assigns, defines or imports."""
+    """The names a piece of code assigns or defines (functions, classes)."""
     bound = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -204,7 +204,7 @@ def test_runs_in_the_smoke_profile(notebook, fixture_dir, fixed_clock, matplotli
     assert report.ok, f"{notebook.name} failed: {report.error}"
     assert output.is_file() and BUILD not in output.parents
     for cell in nbformat.read(output, as_version=4).cells:
-        for tag in figure_tags([cell]):
+        for tag in figure_tags(cell):
             assert any("image/png" in out.get("data", {}) for out in cell.outputs), (
                 f"{notebook.name}: the cell tagged {tag} drew no figure")
     if key:

@@ -185,9 +185,10 @@ class ChapterRun:
 
 def fixtures_allowed(profile: str, settings: Settings) -> bool:
     """Whether a chapter run may read the test files of ``COURSE_DATA_FIXTURES``: in the smoke
-    profile, and in a run whose settings file changes the chapter's settings (the full-structure
-    test; its record names that file, so its figures are never taken for a real run)."""
-    return profile == "smoke" or bool(settings.overrides)
+    profile, and in a run whose settings file (``COURSE_SETTINGS``) changes the chapter's settings
+    (the full-structure test; its record names that file, so its figures are never taken for a
+    real run). A change made in the notebook (``changes``) alone does not allow them."""
+    return profile == "smoke" or (settings.overrides_file is not None and bool(settings.overrides))
 
 
 def settings_table(cfg: Settings) -> pd.DataFrame:
