@@ -1,11 +1,12 @@
 # The two commands of the course book (see README.md):
 #   make test   create the environment, run the unit tests and every notebook in the smoke profile
-#               (then again under nbval: the outputs must reproduce). The tests write into
-#               COURSE_TEST_OUTPUT, else a temporary folder of this checkout; never into _build/
-#   make book   create the environment, execute every notebook (COURSE_PROFILE or auto) and build the HTML
+#               (then again under nbval: the outputs must reproduce), and build the book in the
+#               smoke profile. The tests write into COURSE_TEST_OUTPUT, else a temporary folder of
+#               this checkout; never into _build/
+#   make book   create the environment, then `jupyter-book build .` (COURSE_PROFILE or auto)
 #   make test-quick     every chapter in the quick profile on the real data, checked against its ranges
 #   make test-colab     the Colab cell and every chapter with the Colab image's package versions
-#   make browser-test   open every page of the built book in headless Chromium (after make book)
+#   make browser-test   open every page of the book that make test built in headless Chromium
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -14,7 +15,7 @@ PIP_QUIET ?= -q
 # every extra of pyproject.toml (one per chapter)
 EXTRAS := $(shell $(PYTHON) -c "import tomllib; print(','.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']))")
 
-.PHONY: env test test-quick test-colab book book-from-tests browser-test clean
+.PHONY: env test test-quick test-colab book browser-test clean
 
 env: $(STAMP)
 
@@ -37,16 +38,11 @@ test-colab: env
 	COURSE_TEST_COLAB=1 $(BIN)/python -m pytest -m colab tests/test_colab.py
 
 book: env
-	$(BIN)/python tools/build_book.py
+	$(BIN)/jupyter-book build .
 
-# CI: build the HTML from the notebooks that `make test` executed (smoke), warnings as errors.
-# They are read from the tests' output folder (COURSE_TEST_OUTPUT, else the temporary folder of
-# this checkout that make test used); the book goes to _build/book-src/ as with make book.
-book-from-tests: env
-	$(BIN)/python tools/build_book.py --reuse-executed --strict
-
-# The built book in a real browser: Debian's chromium and a Japanese font (fonts-noto-cjk) must
-# be installed (.ci/run does it); here a missing browser or book is an error, not a skip.
+# The book that make test built (tests/test_book.py) in a real browser: Debian's chromium and a
+# Japanese font (fonts-noto-cjk) must be installed (.ci/run does it); here a missing browser or
+# book is an error, not a skip.
 browser-test: env
 	COURSE_BROWSER_TEST=require $(BIN)/python -m pytest tests/browser
 

@@ -1,6 +1,6 @@
 """Shared fixtures: isolated data settings, the synthetic data files and a local HTTP server.
 
-The tests write nothing into the repository's ``_build/`` (``make book``'s): what they execute
+The tests write nothing into the repository's ``_build/`` (the book's build): what they execute
 goes to ``notebook_runner.output_of_tests()``, and :func:`build_folder_untouched` fails the session
 if ``_build/`` changed while the tests ran.
 """
@@ -34,14 +34,14 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 @pytest.fixture(scope="session", autouse=True)
 def build_folder_untouched():
-    """The tests leave the repository's ``_build/`` as they found it (it holds ``make book``'s
+    """The tests leave the repository's ``_build/`` as they found it (it holds the book's
     executed notebooks, records and HTML): checked at the end of the session."""
     build = ROOT / "_build"
     before = _snapshot(build)
     yield
     after = _snapshot(build)
     changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
-    assert not changed, (f"the tests changed {build} (make book's), e.g. {changed[:5]}: "
+    assert not changed, (f"the tests changed {build} (the book's), e.g. {changed[:5]}: "
                          "write into notebook_runner.output_of_tests() or tmp_path instead")
 
 

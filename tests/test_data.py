@@ -483,6 +483,6 @@ def test_the_registry_is_read_from_its_toml_file():
     sst2 = data.get_file("sst2", "train")
     archive, github = sst2.sources
     assert archive.size == 7_439_277 and archive.extract is not None and github.extract is None
-    assert data.get_file("jawiki_kyoto", "paragraphs").sources[0].extract is data._derive_kyoto_paragraphs
+    assert data.get_file("jawiki_kyoto", "paragraphs").sources[0].extract is data.write_paragraphs_from_archive
     with pytest.raises(ValueError, match=r"registry.toml \[toy.files.all\]: unknown extract 'tar:x'"):
         data._extractor("tar:x", "[toy.files.all]")

@@ -5,7 +5,7 @@ The smoke runs use the synthetic fixture data and the offline models only, so th
 network and no mirror. The executed copies land in ``executed/`` and the chapters' records in
 ``results/`` of the tests' output folder (``notebook_runner.output_of_tests()``: ``COURSE_TEST_OUTPUT``,
 else a folder of this checkout in the system's temporary folder; never the repository's
-``_build/``, which is ``make book``'s), from which ``make book-from-tests`` builds the HTML book.
+``_build/``, which is the book's).
 nbval then runs each executed copy again in the smoke runs' environment, whose kernels measure
 durations with the counting clock of tests/fixed_clock.py, and compares every output with the
 stored one after tests/nbval_sanitize.cfg (its log goes to ``nbval/`` of the same folder).
@@ -45,7 +45,7 @@ from notebook_runner import (
 
 CHAPTERS = chapter_notebooks()
 ALL = CHAPTERS + book_notebooks()
-# where the smoke runs leave the executed copies and the records, for make book-from-tests
+# where the smoke runs leave the executed copies and the records (the results page's nbval run reads them)
 OUTPUT = output_of_tests()
 EXECUTED = OUTPUT / "executed"
 RESULTS = OUTPUT / "results"
@@ -239,7 +239,7 @@ def test_smoke_outputs_reproduce_under_nbval(notebook, fixture_dir, fixed_clock,
         pytest.skip(f"no successful smoke run of {notebook.name} as it is now in {EXECUTED}: "
                     "run test_runs_in_the_smoke_profile first")
     # the results page reads the smoke runs' records; a chapter records into a folder of its own,
-    # so that the records make book-from-tests reports on stay those of the smoke runs
+    # so that those records stay the smoke runs' 
     results = RESULTS if chapter_key(notebook) is None else tmp_path / "results"
     env = {**os.environ, **kernel_environment(results, _smoke_env(fixture_dir, fixed_clock, tmp_path))}
     env.pop("PYTEST_ADDOPTS", None)  # the options of this session (e.g. -k) are not nbval's
@@ -359,7 +359,7 @@ def test_meets_the_quick_ranges(notebook, real_mirror):
     if os.environ.get("COURSE_TEST_QUICK") != "1":
         pytest.skip("quick runs take about 14 minutes: run them with `make test-quick`")
     key = chapter_key(notebook)
-    # beside the smoke runs' output (which make book-from-tests reads), not over it
+    # beside the smoke runs' output, not over it
     quick = OUTPUT / "quick"
     # the real data: from the mirror when one is set (offline), else downloaded into the usual
     # cache (online: emotion then comes from the Hugging Face Hub)

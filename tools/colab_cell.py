@@ -1,26 +1,10 @@
-"""The first code cell of every notebook (on Google Colab, install what the chapter needs), and
-Colab's collapsed cells.
-
-Every chapter starts with the same cell; only the chapter key differs. It installs
-``course-utils[chNN]`` (the package and the chapter's extra of pyproject.toml) from the book's
-repository, whose URL and branch are read from ``_config.yml`` (``repository: url, branch``, the
-same that the book's repository and Colab buttons use), so they are written in one place.
-The book's own notebooks install the package without an extra.
-
-A cell that a student should not read first (the install cell, a solution, plumbing) is
-collapsed in both places a notebook is read: in the book by a tag (``hide-cell``,
-``hide-input``, ``remove-input`` or ``remove-cell``), in Colab by a first line ``#@title ...``
-and the cell metadata ``"cellView": "form"``, which this tool sets on every cell that starts
-with ``#@title``.
-
-    python tools/colab_cell.py          # check the install cells and the Colab forms
-    python tools/colab_cell.py --write  # rewrite them where they are not current
-
-tests/test_colab.py checks the cells and runs one the way Colab would.
-"""
+"""The first code cell of every notebook (on Colab only, it installs ``course-utils[chNN]`` from the
+repository of ``_config.yml``), and Colab forms (``#@title``, ``"cellView": "form"``) for the cells
+that the book hides. ``python tools/colab_cell.py [--write]`` checks (and rewrites) them."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -28,9 +12,6 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-
-from notebook_runner import book_notebooks, chapter_key, chapter_notebooks  # noqa: E402
 
 CELL = '''\
 #@title Colab で開いたときだけ、この章に必要なライブラリを入れます
@@ -47,8 +28,7 @@ def repository() -> tuple[str, str]:
 
 
 def requirement(chapter: str | None, url: str | None = None, ref: str | None = None) -> str:
-    """``course-utils[chNN] @ git+URL@REF`` (no extra for ``chapter=None``); URL and REF default
-    to the book's repository and branch."""
+    """``course-utils[chNN] @ git+URL@REF``; URL and REF default to the book's repository and branch."""
     default_url, default_ref = repository()
     extra = f"[{chapter}]" if chapter else ""
     return f"course-utils{extra} @ git+{url or default_url}@{ref or default_ref}"
@@ -80,41 +60,37 @@ def unmatched_forms(nb: nbformat.NotebookNode) -> list[str]:
             and bool(HIDING_TAGS & set(cell.metadata.get("tags", []))) != is_form(cell)]
 
 
-def _write_forms(nb: nbformat.NotebookNode) -> None:
-    """The install cell hidden in the book; ``cellView: form`` on every ``#@title`` cell."""
-    tags = first_code_cell(nb).metadata.setdefault("tags", [])
-    if not HIDING_TAGS & set(tags):
-        tags.append("hide-cell")
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("#@title"):
-            cell.metadata["cellView"] = "form"
-
-
 def notebooks() -> list[Path]:
     """Every notebook that carries the cell: the chapters and the book's own pages."""
-    return [*chapter_notebooks(), *book_notebooks()]
+    return [*sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), *sorted((ROOT / "book").glob("*.ipynb"))]
 
 
 def main() -> int:
-    """Check (with --write, first rewrite) the install cell and the Colab forms of every notebook;
-    1 if something is left that the tool cannot write (a hidden cell with no ``#@title`` line)."""
+    """Check (with --write, first rewrite) every notebook's install cell and Colab forms: 1 if any fails."""
     write = "--write" in sys.argv[1:]
     problems = []
     for path in notebooks():
+        name = path.relative_to(ROOT)
         nb = nbformat.read(path, as_version=4)
         cell = first_code_cell(nb)
-        expected = cell_source(chapter_key(path))
+        number = re.match(r"(\d\d)_", path.name)
+        expected = cell_source(f"ch{number.group(1)}" if number else None)
         if write:
             before = nbformat.writes(nb)
             cell.source = expected
-            _write_forms(nb)
+            tags = cell.metadata.setdefault("tags", [])  # the install cell is hidden in the book
+            if not HIDING_TAGS & set(tags):
+                tags.append("hide-cell")
+            for titled in nb.cells:
+                if titled.cell_type == "code" and titled.source.startswith("#@title"):
+                    titled.metadata["cellView"] = "form"
             if nbformat.writes(nb) != before:
                 nbformat.write(nb, path)
-                print(f"rewrote: {path.relative_to(ROOT)}")
+                print(f"rewrote: {name}")
         if cell.source != expected:
-            problems.append(f"{path.relative_to(ROOT)}: the install cell is stale (run python tools/colab_cell.py --write)")
-        problems += [f"{path.relative_to(ROOT)}: hidden in the book or in Colab only (a book tag and a "
-                     f"'#@title' first line go together): {line}" for line in unmatched_forms(nb)]
+            problems.append(f"{name}: the install cell is stale (run python tools/colab_cell.py --write)")
+        problems += [f"{name}: hidden in the book or in Colab only (a book tag and a '#@title' first line go "
+                     f"together): {line}" for line in unmatched_forms(nb)]
     if problems:
         print("\n".join(problems))
     return 1 if problems else 0

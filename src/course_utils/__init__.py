@@ -32,79 +32,26 @@ from course_utils.loaders import load_emotion, load_jawiki_paragraphs, load_spam
 from course_utils.models import resolve_model
 from course_utils.plotting import plot_confusion_matrix
 from course_utils.profiles import chapters
-from course_utils.results_page import (
-    ResultsFileWarning,
-    chapter_targets,
-    compare_chapter,
-    format_range,
-    format_value,
-    load_references,
-    load_results,
-    reference_sources,
-)
-from course_utils.text_classification import (
-    PAD,
-    PAD_ID,
-    EmptyTextError,
-    MeanEmbeddingClassifier,
-    build_embeddings,
-    case_variants,
-    collate,
-    encode_examples,
-    masked_mean,
-    text_to_ids,
-    tokenize,
-)
+from course_utils.results_page import (ResultsFileWarning, chapter_targets, compare_chapter, format_range,
+                                       format_value, load_references, load_results, reference_sources)
+from course_utils.text_classification import (PAD, PAD_ID, EmptyTextError, MeanEmbeddingClassifier, build_embeddings,
+                                              case_variants, collate, encode_examples, masked_mean, text_to_ids,
+                                              tokenize)
 from course_utils.training import History, accuracy, fit, predict, train_epoch
-from course_utils.word_vectors import (
-    keyed_vectors,
-    load_word_vectors,
-    read_word2vec_binary,
-    write_word2vec_binary,
-)
+from course_utils.word_vectors import keyed_vectors, load_word_vectors, read_word2vec_binary, write_word2vec_binary
 
 __version__ = "0.1.0"
 
+# by chapter, as the docstring lists them
 __all__ = [
-    "PAD",
-    "PAD_ID",
-    "EmptyTextError",
-    "History",
-    "MeanEmbeddingClassifier",
-    "Pooling",
-    "ResultsFileWarning",
-    "accuracy",
-    "build_embeddings",
-    "case_variants",
-    "chapter_targets",
-    "chapters",
-    "collate",
-    "compare_chapter",
-    "encode_examples",
-    "encoder_features",
-    "first_token",
-    "fit",
-    "format_range",
-    "format_value",
-    "keyed_vectors",
-    "load_emotion",
-    "load_jawiki_paragraphs",
-    "load_references",
-    "load_results",
-    "load_spam",
-    "load_sst2",
-    "load_word_vectors",
-    "masked_mean",
-    "peak_memory_mb",
-    "plot_confusion_matrix",
-    "predict",
-    "read_word2vec_binary",
+    "start_chapter", "seed_everything",
+    "load_sst2", "load_word_vectors", "read_word2vec_binary", "write_word2vec_binary", "keyed_vectors",
+    "peak_memory_mb", "PAD", "PAD_ID", "tokenize", "case_variants", "text_to_ids", "encode_examples",
+    "EmptyTextError", "build_embeddings", "masked_mean", "MeanEmbeddingClassifier", "collate",
+    "train_epoch", "accuracy", "predict", "fit", "History",
+    "load_emotion", "resolve_model", "encoder_features", "plot_confusion_matrix",
+    "load_spam", "Pooling", "first_token", "load_references",
+    "load_jawiki_paragraphs", "chapter_targets",
+    "load_results", "ResultsFileWarning", "chapters", "compare_chapter", "format_range", "format_value",
     "reference_sources",
-    "resolve_model",
-    "seed_everything",
-    "start_chapter",
-    "text_to_ids",
-    "tokenize",
-    "train_epoch",
-    "write_word2vec_binary",
 ]

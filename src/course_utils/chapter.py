@@ -1,14 +1,5 @@
-"""Starting a chapter and recording its key figures (every chapter calls it first).
-
-A notebook starts with :func:`start_chapter`, which resolves the profile, loads the chapter's
-settings, picks the device, seeds the generators, sets the plot style and shows the settings,
-the costs and the data sources. ``run.record(...)`` then stores a metric in
-``<results dir>/<chapter>.json`` and checks it against the range the profile expects
-(``[chXX.<profile>.expect]`` in ``profiles.toml``: outside it the notebook fails)
-and against the profile's target (``[chXX.<profile>.target]``: a miss is reported, not fatal);
-``run.finish()`` adds the wall time and the kernel's peak memory. Each save also stores where
-the chapter's data files came from (``data_sources``: cache, mirror, upstream or fixtures).
-"""
+"""Starting a chapter (:func:`start_chapter`) and recording its key figures (``run.record``), checked against
+the profile's ranges (``expect``: outside one the notebook fails) and targets (a miss is reported)."""
 
 from __future__ import annotations
 
@@ -31,11 +22,9 @@ from course_utils import data
 from course_utils.costs import chapter_costs, chapter_sources
 from course_utils.credits import attribution
 from course_utils.device import device_name, get_device, seed_everything
-from course_utils.files import write_text_atomically
-from course_utils.paths import results_dir
+from course_utils.paths import results_dir, write_text_atomically
 from course_utils.plotting import setup_plot_style
 from course_utils.profiles import RANGE_TABLES, Settings, chapter_settings, resolve_profile
-
 
 
 class ResultOutOfRange(AssertionError):
@@ -46,14 +35,9 @@ class UnrecordableValue(TypeError):
     """A value that ``record()`` cannot store: neither a finite real number nor a text."""
 
 
-
-
 def peak_memory_mb() -> float | None:
-    """The peak resident memory of this process in MB (None where the OS does not tell).
-
-    On Linux this is ``VmHWM`` of /proc/self/status: ``getrusage``'s ``ru_maxrss`` survives
-    ``exec`` and would report the peak of the process that started the kernel.
-    """
+    """The peak resident memory of this process in MB (None where the OS does not tell). On Linux ``VmHWM``:
+    ``getrusage``'s ``ru_maxrss`` survives ``exec`` and would report the peak of the kernel's parent."""
     status = Path("/proc/self/status")
     if status.is_file():
         for line in status.read_text().splitlines():
@@ -83,41 +67,28 @@ class ChapterRun:
     def path(self) -> Path:
         return results_dir() / f"{self.chapter}.json"
 
-    def expected_range(self, name: str) -> tuple[float, float] | None:
-        """The (low, high) range the profile expects for metric ``name``, if it sets one."""
-        return self._bounds("expect", name)
-
-    def target_range(self, name: str) -> tuple[float, float] | None:
-        """The (low, high) target of the profile for metric ``name``, if it sets one."""
-        return self._bounds("target", name)
-
-    def _bounds(self, table: str, name: str) -> tuple[float, float] | None:
-        """The range ``table[name]`` with each bound that names a figure replaced by its value."""
-        ranges = self.cfg.get(table, {})
-        if name not in ranges:
+    def _range(self, table: str, name: str) -> tuple[float, float] | None:
+        """The range ``table[name]`` (``expect`` or ``target``), if the profile sets one, with each bound
+        that names a figure replaced by its value."""
+        bounds = self.cfg.get(table, {}).get(name)
+        if bounds is None:
             return None
-        return tuple(self._bound_value(name, bound) for bound in ranges[name])
-
-    def _bound_value(self, name: str, bound: float | str) -> float:
-        if not isinstance(bound, str):
-            return bound
-        if bound not in self.metrics:
-            raise ResultOutOfRange(
-                f"the range of {self.chapter}/{name} refers to {bound!r}, which this run has not "
-                "recorded yet: record that figure first"
-            )
-        return self.metrics[bound]["value"]
+        for bound in bounds:
+            if isinstance(bound, str) and bound not in self.metrics:
+                raise ResultOutOfRange(
+                    f"the range of {self.chapter}/{name} refers to {bound!r}, which this run has not "
+                    "recorded yet: record that figure first"
+                )
+        return tuple(self.metrics[bound]["value"] if isinstance(bound, str) else bound for bound in bounds)
 
     def record(self, name: str, value: Any, unit: str = "") -> Any:
         """Store metric ``name``, check it against the expected range and the target; returns ``value``.
 
-        ``value`` is a finite real number (an int or float, or a one-element tensor or NumPy
-        scalar), or a text for a metric without a range or target. Anything else raises
-        :class:`UnrecordableValue`; NaN or infinity and a number outside the expected range raise
-        :class:`ResultOutOfRange`. A missed target prints a notice; the target and whether it
-        was met (``target_met``) are stored with the figure.
+        ``value`` is a finite real number (also a one-element tensor or NumPy scalar), or a text where the
+        profile sets no range or target. NaN, infinity and a number outside the range raise
+        :class:`ResultOutOfRange`, anything else :class:`UnrecordableValue`; a missed target prints a notice.
         """
-        bounds, target = self.expected_range(name), self.target_range(name)
+        bounds, target = self._range("expect", name), self._range("target", name)
         value = self._checked(name, value, numeric=bounds is not None or target is not None)
         entry: dict[str, Any] = {"value": value, "unit": unit, "expected": bounds}
         if target is not None:
@@ -141,12 +112,13 @@ class ChapterRun:
             try:
                 value = value.item()
             except (ValueError, RuntimeError):  # NumPy's and torch's "more than one element"
-                raise UnrecordableValue(f"{what} is an array of shape {tuple(value.shape)}; record one number") from None
+                raise UnrecordableValue(
+                    f"{what} is an array of shape {tuple(value.shape)}; record one number"
+                ) from None
         if isinstance(value, float) and not math.isfinite(value):
             raise ResultOutOfRange(f"{what} is {value}, not a finite number")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and not numeric:
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if is_number or (isinstance(value, str) and not numeric):
             return value
         kinds = "a finite real number" if numeric else "a finite real number or a text"
         raise UnrecordableValue(
@@ -184,10 +156,8 @@ class ChapterRun:
 
 
 def fixtures_allowed(profile: str, settings: Settings) -> bool:
-    """Whether a chapter run may read the test files of ``COURSE_DATA_FIXTURES``: in the smoke
-    profile, and in a run whose settings file (``COURSE_SETTINGS``) changes the chapter's settings
-    (the full-structure test; its record names that file, so its figures are never taken for a
-    real run). A change made in the notebook (``changes``) alone does not allow them."""
+    """Whether a run may read the test files of ``COURSE_DATA_FIXTURES``: in the smoke profile, and where
+    a settings file changes the settings (its record names the file); the notebook's ``changes`` alone do not."""
     return profile == "smoke" or (settings.overrides_file is not None and bool(settings.overrides))
 
 
@@ -198,17 +168,11 @@ def settings_table(cfg: Settings) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("設定")
 
 
-def start_chapter(
-    chapter: str, profile: str | None = None, changes: dict[str, Any] | None = None, seed: int | None = None
-) -> ChapterRun:
-    """Set a chapter up and show what it runs with: profile, device, settings, costs, data sources.
-
-    ``profile`` and ``changes`` are the notebook's parameters: ``profile=None`` falls back to
-    ``COURSE_PROFILE`` and then ``auto``; ``changes`` (e.g. ``{"epochs": 2}``) is merged over the
-    profile's settings after the file of ``COURSE_SETTINGS``, if set (see
-    :mod:`course_utils.profiles`). ``seed`` defaults to the chapter's ``seed`` setting. The
-    device is chosen, the generators seeded and the plot style set.
-    """
+def start_chapter(chapter: str, profile: str | None = None, changes: dict[str, Any] | None = None,
+                  seed: int | None = None) -> ChapterRun:
+    """Set a chapter up (settings, device, seed, plot style) and show what it runs with: profile, device,
+    settings, costs, data sources. ``profile`` and ``changes`` are the notebook's parameters
+    (:func:`~course_utils.profiles.chapter_settings`); ``seed`` defaults to the chapter's ``seed`` setting."""
     resolved = resolve_profile(profile)
     cfg = chapter_settings(chapter, resolved, changes)
     device = get_device()

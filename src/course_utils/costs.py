@@ -1,9 +1,4 @@
-"""What running a chapter costs in each profile (downloads, time, memory) and where its data comes from.
-
-The figures live in ``costs.toml`` beside this module: the quick profile's are measured on a
-2-core CPU, the full profile's are estimates for one GPU with the basis of each estimate, and
-the data sizes are read from the data registry (:mod:`course_utils.data`).
-"""
+"""What running a chapter costs in each profile (downloads, time, memory), from ``costs.toml``."""
 
 from __future__ import annotations
 
@@ -27,46 +22,36 @@ def _costs() -> dict[str, Any]:
     return tomllib.loads(resources.files("course_utils").joinpath("costs.toml").read_text(encoding="utf-8"))
 
 
-def _download(item: dict[str, Any]) -> tuple[str, float]:
-    """(what, megabytes) of one download: a registered data set, or a named package or model."""
+def _download(item: dict[str, Any]) -> str:
+    """One download with its size: a registered data set, or a named package or model."""
     if "data" in item:
         resource = get_resource(item["data"])
-        return resource.title, sum(entry.size for entry in resource.files.values()) / MB
-    return item["name"], float(item["mb"])
-
-
-def _downloads(items: list[dict[str, Any]]) -> str:
-    if not items:
-        return "なし"
-    return "、".join(f"{what}（{mb:,.0f} MB）" for what, mb in map(_download, items))
-
-
-def _minutes(cost: dict[str, Any]) -> str:
-    minutes = cost["minutes"]
-    text = f"{minutes * 60:.0f} 秒" if minutes < 1 else f"{minutes:g} 分"
-    return ("実測 " if cost.get("measured") else "約 ") + text
+        what, mb = resource.title, sum(entry.size for entry in resource.files.values()) / MB
+    else:
+        what, mb = item["name"], float(item["mb"])
+    return f"{what}（{mb:,.0f} MB）"
 
 
 def chapter_costs(chapter: str) -> pd.DataFrame:
-    """One row per profile: its use, downloads (MB), time and memory, and how the figures were had."""
-    table = _costs()[chapter]
+    """One row per profile: its use, downloads (MB), time, memory, and the figures' basis (quick's are measured)."""
     rows = []
     for profile in PROFILES:
-        cost = table[profile]
+        cost, measured = _costs()[chapter][profile], profile == "quick"
+        minutes = cost["minutes"]
+        duration = f"{minutes * 60:.0f} 秒" if minutes < 1 else f"{minutes:g} 分"
         rows.append({
             "プロファイル": profile,
             "用途": USES[profile],
-            "ダウンロード（初回のみ）": _downloads(cost.get("downloads", [])),
-            "時間の目安": _minutes(cost),
+            "ダウンロード（初回のみ）": "、".join(map(_download, cost.get("downloads", []))) or "なし",
+            "時間の目安": ("実測 " if measured else "約 ") + duration,
             "メモリの目安": f"{cost['memory_gb']:g} GB",
-            "数値の出どころ": ("2 コアの CPU での実測（make test-quick）" if cost.get("measured")
+            "数値の出どころ": ("2 コアの CPU での実測（make test-quick）" if measured
                             else cost.get("basis", "テスト用の小さな実行")),
         })
     return pd.DataFrame(rows).set_index("プロファイル")
 
 
 def chapter_sources(chapter: str, cfg: Mapping[str, Any]) -> list[str]:
-    """The sources of the chapter's data (``sources`` of its table in costs.toml), for
-    :func:`~course_utils.credits.attribution`: a registry name, or the name of a setting whose
-    value names the source (chapter 2's ``vectors``)."""
+    """The sources of the chapter's data (``sources`` in costs.toml): a registry name, or the name of a
+    setting whose value names the source (chapter 2's ``vectors``)."""
     return [cfg[name] if name in cfg else name for name in _costs()[chapter].get("sources", [])]

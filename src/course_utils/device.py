@@ -12,56 +12,37 @@ ENV_DEVICE = "COURSE_DEVICE"
 
 
 def get_device(preferred: str | None = None, *, announce: bool = True) -> torch.device:
-    """The device to compute on: CUDA, else Apple's MPS, else the CPU.
-
-    ``preferred`` (or the ``COURSE_DEVICE`` environment variable) forces one, e.g. ``"cpu"``;
-    an unknown or unavailable device is a :class:`ValueError` that says what to set instead.
-    On the CPU a one-line notice says so.
-    """
+    """The device to compute on: CUDA, else Apple's MPS, else the CPU (announced in one line). ``preferred`` (or
+    ``COURSE_DEVICE``) forces one, e.g. ``"cpu"``; an unknown or unavailable one is a :class:`ValueError`."""
     name = preferred or os.environ.get(ENV_DEVICE)
-    if name:
-        device = _forced_device(name)
-    elif torch.cuda.is_available():
-        device = torch.device("cuda")
-    elif _mps_available():
-        device = torch.device("mps")
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": mps}
+    if not name:
+        device = torch.device("cuda" if available["cuda"] else "mps" if mps else "cpu")
     else:
-        device = torch.device("cpu")
+        try:
+            device = torch.device(name.strip().lower())
+        except RuntimeError:
+            raise ValueError(
+                f"unknown device {name!r}; use 'cpu', 'cuda' (or 'cuda:0', ...) or 'mps' "
+                f"(set by the argument or the {ENV_DEVICE} environment variable)"
+            ) from None
+        if device.type not in available:
+            raise ValueError(f"device {name!r} is not supported here; use 'cpu', 'cuda' or 'mps'")
+        if not available[device.type]:
+            raise ValueError(
+                f"device {name!r} was asked for, but {device.type.upper()} is not available here; "
+                f"unset {ENV_DEVICE} or choose 'cpu'"
+            )
     if announce and device.type == "cpu":
         reason = f"{ENV_DEVICE}={name} の指定により" if name else "GPU が見つからないため"
         print(f"{reason} CPU で実行します。")
     return device
 
 
-def _mps_available() -> bool:
-    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
-
-
-def _forced_device(name: str) -> torch.device:
-    """The device named by the user, checked: it must exist in torch and be usable here."""
-    try:
-        device = torch.device(name.strip().lower())
-    except RuntimeError:
-        raise ValueError(
-            f"unknown device {name!r}; use 'cpu', 'cuda' (or 'cuda:0', ...) or 'mps' "
-            f"(set by the argument or the {ENV_DEVICE} environment variable)"
-        ) from None
-    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": _mps_available()}
-    if device.type not in available:
-        raise ValueError(f"device {name!r} is not supported here; use 'cpu', 'cuda' or 'mps'")
-    if not available[device.type]:
-        raise ValueError(
-            f"device {name!r} was asked for, but {device.type.upper()} is not available here; "
-            f"unset {ENV_DEVICE} or choose 'cpu'"
-        )
-    return device
-
-
 def device_name(device: torch.device) -> str:
     """A readable name of ``device``, e.g. ``'cuda (NVIDIA H100 80GB HBM3)'`` or ``'cpu'``."""
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    return device.type
+    return f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else device.type
 
 
 def seed_everything(seed: int) -> None:

@@ -20,23 +20,12 @@ def first_token(output: Any, attention_mask: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def encoder_features(
-    model: torch.nn.Module,
-    tokenizer,
-    texts: Sequence[str],
-    device: torch.device | str,
-    *,
-    pooling: Pooling = first_token,
-    batch_size: int = 64,
-    max_length: int | None = None,
-    desc: str = "特徴抽出",
-) -> np.ndarray:
-    """One ``pooling`` vector per text, as float32 (n, dim); the default is the [CLS] vector.
-
-    The model runs with ``output_hidden_states=True`` so that a pooling may read any layer.
-    Texts are processed longest first so that each batch pads to similar lengths; the rows are
-    returned in the order of ``texts``. The model is put in eval mode and moved to ``device``.
-    """
+def encoder_features(model: torch.nn.Module, tokenizer, texts: Sequence[str], device: torch.device | str, *,
+                     pooling: Pooling = first_token, batch_size: int = 64, max_length: int | None = None,
+                     desc: str = "特徴抽出") -> np.ndarray:
+    """One ``pooling`` vector per text, as float32 (n, dim) in the order of ``texts``; the default is
+    the [CLS] vector. The model (in eval mode, on ``device``) runs with ``output_hidden_states=True``
+    so that a pooling may read any layer; texts go longest first, so a batch pads to similar lengths."""
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of strings, not a single string")
     texts = list(texts)
@@ -47,13 +36,8 @@ def encoder_features(
     out: np.ndarray | None = None
     for start in tqdm(range(0, len(texts), batch_size), desc=desc, leave=False):
         rows = order[start : start + batch_size]
-        encoded = tokenizer(
-            [texts[i] for i in rows],
-            padding=True,
-            truncation=True,
-            max_length=max_length,
-            return_tensors="pt",
-        ).to(device)
+        encoded = tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=max_length,
+                            return_tensors="pt").to(device)
         pooled = pooling(model(**encoded, output_hidden_states=True), encoded["attention_mask"])
         if out is None:
             out = np.empty((len(texts), pooled.shape[-1]), dtype=np.float32)

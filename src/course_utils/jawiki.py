@@ -1,9 +1,7 @@
 """Deriving the Japanese Wikipedia paragraph file from NICT's Kyoto-articles corpus (chapter 5).
 
-The corpus archive holds one XML file per article. Each ``<sen>`` has its original Japanese
-sentence in ``<j>``; sentences are grouped in ``<par>`` paragraphs inside ``<sec>``/``<art>``.
-The course file has one paragraph a line (its sentences joined), a sentence outside any
-paragraph as its own line, and no titles. The result is byte-identical to the mirrored file.
+The archive holds one XML file per article; the course file has a line per ``<par>`` (the Japanese
+``<j>`` of its ``<sen>`` joined) or per ``<sen>`` outside any, and no titles (as the mirrored file).
 """
 
 from __future__ import annotations
@@ -24,23 +22,18 @@ _BARE_AMPERSAND = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);
 
 def _sentence(sen: ET.Element) -> str:
     j = sen.find("j")
-    if j is None or not j.text:
-        return ""
-    return j.text.replace("\n", "").strip()
+    return j.text.replace("\n", "").strip() if j is not None and j.text else ""
 
 
 def _lines(element: ET.Element) -> Iterator[str]:
+    """The non-empty lines under ``element``: a ``<par>``'s sentences joined, a lone ``<sen>``."""
     for child in element:
-        if child.tag == "par":
-            text = "".join(s for s in map(_sentence, child.findall("sen")) if s)
-            if text:
-                yield text
-        elif child.tag == "sen":
-            text = _sentence(child)
-            if text:
-                yield text
-        elif child.tag in ("sec", "art"):
+        if child.tag in ("sec", "art"):
             yield from _lines(child)
+        elif child.tag in ("par", "sen"):
+            text = "".join(map(_sentence, child.findall("sen") if child.tag == "par" else [child]))
+            if text:
+                yield text
 
 
 def article_paragraphs(xml_bytes: bytes) -> list[str]:
@@ -56,20 +49,13 @@ def write_paragraphs_from_archive(archive: Path, out: BinaryIO) -> None:
     """Write the paragraph file (UTF-8) from the corpus ``.tar.gz`` into the binary file ``out``,
     articles in file-name order; an article of more than :data:`MAX_ARTICLE_BYTES` is refused."""
     with tarfile.open(archive, "r:*") as tar:
-        members = [
-            m
-            for m in tar
-            if m.isfile() and m.name.endswith(".xml") and len(PurePosixPath(m.name).parts) >= 2
-        ]
+        members = [m for m in tar if m.isfile() and m.name.endswith(".xml") and len(PurePosixPath(m.name).parts) >= 2]
         members.sort(key=lambda m: PurePosixPath(m.name).name)
         if not members:
             raise ValueError(f"{archive} contains no article XML files")
         for member in members:
             if member.size > MAX_ARTICLE_BYTES:
-                raise ValueError(
-                    f"{archive}: {member.name} has {member.size:,} bytes, more than the "
-                    f"{MAX_ARTICLE_BYTES:,} an article may have; this is not the NICT corpus archive"
-                )
-            data = tar.extractfile(member).read()
-            for line in article_paragraphs(data):
+                raise ValueError(f"{archive}: {member.name} has {member.size:,} bytes, more than the "
+                                 f"{MAX_ARTICLE_BYTES:,} an article may have; this is not the NICT corpus archive")
+            for line in article_paragraphs(tar.extractfile(member).read()):
                 out.write((line + "\n").encode("utf-8"))

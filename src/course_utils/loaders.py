@@ -1,14 +1,5 @@
-"""Loaders that turn the registered files into Python, pandas and ``datasets`` objects.
-
-- :func:`load_sst2` — chapter 2 (SST-2 sentiment).
-- :func:`load_emotion` — chapter 3 (emotion, as a ``datasets.DatasetDict``).
-- :func:`load_spam` — chapter 4 (SMS spam).
-- :func:`load_jawiki_paragraphs` — chapter 5 (Japanese Wikipedia paragraphs).
-
-A malformed file (wrong columns, an extra field, a label that is not 0/1, no rows, text that is
-not UTF-8) raises :class:`~course_utils.data.DataError` naming the file, the line and what was
-expected.
-"""
+"""Loaders that turn the registered files into Python, pandas and ``datasets`` objects (chapters 2-5);
+a malformed file raises :class:`~course_utils.data.DataError` naming the file, the line and the format."""
 
 from __future__ import annotations
 
@@ -63,20 +54,15 @@ def _read_table(path: Path, columns: tuple[str, ...], expected: str, **options: 
 
 
 def load_sst2(split: str) -> pd.DataFrame:
-    """SST-2 ``split`` ('train', 'dev' or 'test') as a DataFrame.
-
-    train/dev have columns ``sentence`` (str) and ``label`` (int, 1 = positive); test has
-    ``index`` and ``sentence`` (no labels). Quotes in the text are kept as they are.
-    """
+    """SST-2 ``split`` ('train', 'dev' or 'test') as a DataFrame: ``sentence`` (str) and ``label`` (int,
+    1 = positive), or for test ``index`` and ``sentence``. Quotes in the text are kept as they are."""
     if split not in SST2_SPLITS:
         raise ValueError(f"unknown SST-2 split {split!r}; choose one of {', '.join(SST2_SPLITS)}")
     columns = ("index", "sentence") if split == "test" else ("sentence", "label")
-    expected = f"a header '{columns[0]}<TAB>{columns[1]}', then one tab-separated row a line" + (
-        "" if split == "test" else " with the label 0 or 1"
-    )
-    return _read_table(
-        fetch("sst2", split), columns, expected, sep="\t", quoting=csv.QUOTE_NONE, dtype={"sentence": str}
-    )
+    labelled = "" if split == "test" else " with the label 0 or 1"
+    expected = f"a header '{columns[0]}<TAB>{columns[1]}', then one tab-separated row a line{labelled}"
+    path = fetch("sst2", split)
+    return _read_table(path, columns, expected, sep="\t", quoting=csv.QUOTE_NONE, dtype={"sentence": str})
 
 
 def load_spam() -> pd.DataFrame:
@@ -85,7 +71,8 @@ def load_spam() -> pd.DataFrame:
     return _read_table(fetch("sms_spam", "all"), ("label", "text"), expected, dtype={"text": str})
 
 
-def _read_emotion_file(path) -> dict[str, list]:
+def _read_emotion_file(path: Path) -> dict[str, list]:
+    """The columns of one ``text;label`` file of the emotion data set."""
     texts, labels = [], []
     expected = f"'text;label' with a label from {', '.join(EMOTION_LABELS)}"
     with open(path, encoding="utf-8") as fh:
@@ -111,12 +98,8 @@ def emotion_features() -> Features:
 
 
 def load_emotion() -> DatasetDict:
-    """The emotion data set as a ``DatasetDict`` (train / validation / test).
-
-    Reads the registered ``text;label`` files from the cache or the mirror; when neither has
-    them, loads ``dair-ai/emotion`` from the Hugging Face Hub, which gives the same rows and
-    features (``text``, ``label`` as ClassLabel: sadness, joy, love, anger, fear, surprise).
-    """
+    """The emotion data set as a ``DatasetDict`` (train / validation / test) from the registered files,
+    or, where they cannot be fetched, from the Hugging Face Hub (the same rows and features)."""
     from datasets import Dataset, DatasetDict, load_dataset
 
     try:
@@ -127,21 +110,15 @@ def load_emotion() -> DatasetDict:
         try:
             hub_copy = load_dataset(EMOTION_HUB_NAME)
         except Exception as hub_error:  # the Hub's errors vary by version and network state
-            raise DataError(
-                f"{local_error}\nThe Hugging Face Hub could not be reached either "
-                f"({type(hub_error).__name__}: {hub_error}). Connect to the internet, or "
-                f"provide {get_file('emotion', 'train').path} and its siblings as described above."
-            ) from None
+            raise DataError(f"{local_error}\nThe Hugging Face Hub could not be reached either "
+                            f"({type(hub_error).__name__}: {hub_error}). Connect to the internet, or provide "
+                            f"{get_file('emotion', 'train').path} and its siblings as described above.") from None
         for entry in get_resource("emotion").files.values():
             note_source(entry.path, "upstream", f"https://huggingface.co/datasets/{EMOTION_HUB_NAME}")
         return hub_copy
     features = emotion_features()
-    return DatasetDict(
-        {
-            split: Dataset.from_dict(_read_emotion_file(path), features=features)
-            for split, path in paths.items()
-        }
-    )
+    splits = {split: Dataset.from_dict(_read_emotion_file(path), features=features) for split, path in paths.items()}
+    return DatasetDict(splits)
 
 
 def load_jawiki_paragraphs() -> list[str]:

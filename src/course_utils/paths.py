@@ -1,12 +1,10 @@
-"""Where the course keeps its files: the project, the download cache and the chapters' records.
-
-Used by the data layer (:mod:`course_utils.data`) and by the chapters' records
-(:mod:`course_utils.chapter`); each place can be moved with an environment variable.
-"""
+"""Where the course keeps its files (each place movable by an environment variable), and writing a file so
+that a reader never sees a partial one."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 ENV_CACHE = "COURSE_DATA_DIR"
@@ -27,15 +25,34 @@ def cache_dir() -> Path:
     if os.environ.get(ENV_CACHE):
         return Path(os.environ[ENV_CACHE]).expanduser()
     root = project_root()
-    if root is not None:
-        return root / "data"
-    return Path.home() / ".cache" / "nlp-pytorch-ja" / "data"
+    return (root / "data") if root else Path.home() / ".cache" / "nlp-pytorch-ja" / "data"
 
 
 def results_dir() -> Path:
-    """Where the chapters' records go: ``COURSE_RESULTS_DIR``, else ``_build/results`` of the
-    project, else ``course_results`` in the working directory."""
+    """The chapters' records: ``COURSE_RESULTS_DIR``, else the project's ``_build/results``, else ./course_results."""
     if os.environ.get(ENV_RESULTS):
         return Path(os.environ[ENV_RESULTS]).expanduser()
     root = project_root()
     return (root / "_build" / "results") if root else Path.cwd() / "course_results"
+
+
+def temporary_file_beside(target: Path, suffix: str = ".part") -> Path:
+    """A new, empty file beside ``target`` with a unique name (two processes never share one), readable as
+    the user's umask allows (``mkstemp`` alone would make it private to the owner)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)
+    return Path(name)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a unique temporary file and an atomic rename."""
+    tmp = temporary_file_beside(path, ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

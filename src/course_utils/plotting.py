@@ -14,41 +14,21 @@ if TYPE_CHECKING:
 
 
 def setup_plot_style() -> str:
-    """Use a Japanese-capable font (IPAexGothic from ``matplotlib-fontja``) and a clean style.
-
-    Returns the font family in use.
-    """
+    """Use a Japanese-capable font (IPAexGothic from ``matplotlib-fontja``) and a clean style; returns the font
+    family in use."""
     import matplotlib_fontja
 
     matplotlib_fontja.japanize()
-    plt.rcParams.update(
-        {
-            "figure.figsize": (6.4, 4.0),
-            "figure.dpi": 100,
-            "axes.grid": True,
-            "grid.alpha": 0.3,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.unicode_minus": False,
-        }
-    )
+    plt.rcParams.update({"figure.figsize": (6.4, 4.0), "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3,
+                         "axes.spines.top": False, "axes.spines.right": False, "axes.unicode_minus": False})
     return matplotlib.rcParams["font.family"][0]
 
 
-def plot_confusion_matrix(
-    y_true: Sequence[int] | np.ndarray,
-    y_pred: Sequence[int] | np.ndarray,
-    labels: Sequence[str],
-    *,
-    normalize: bool = True,
-    ax: Axes | None = None,
-    title: str | None = None,
-) -> Axes:
-    """A confusion matrix (rows: true label, columns: prediction), row-normalised by default.
-
-    ``y_true``/``y_pred`` are class indices and ``labels`` the class names in index order
-    (chapters 3 and 4).
-    """
+def plot_confusion_matrix(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray,
+                          labels: Sequence[str], *, normalize: bool = True, ax: Axes | None = None,
+                          title: str | None = None) -> Axes:
+    """A confusion matrix (rows: true label, columns: prediction), row-normalised by default; ``y_true`` and
+    ``y_pred`` are class indices and ``labels`` the class names in index order."""
     import numpy as np
     from sklearn.metrics import confusion_matrix
 

@@ -1,29 +1,5 @@
-"""Run profiles: one place for every chapter's settings per profile (used by all chapters).
-
-- ``smoke``: tests; tiny inputs, runs in seconds.
-- ``quick``: a CPU; the real data, small models, minutes.
-- ``full``: a GPU; the reference models and settings.
-- ``auto``: ``full`` when the chapter will run on CUDA (see :func:`course_utils.device.get_device`,
-  which ``COURSE_DEVICE`` overrides), else ``quick``.
-
-The profile comes from the notebook's papermill parameter ``profile`` when it is set, else from
-the ``COURSE_PROFILE`` environment variable, else ``auto``. The settings live in
-``profiles.toml`` beside this module: per chapter, a ``[chNN]`` table of the settings every profile
-shares and a ``[chNN.<profile>]`` table per profile whose keys are added to, or override, them.
-
-A student changes a setting in the notebook itself: its parameters cell holds ``changes = {}``,
-and ``changes = {"epochs": 2}`` there runs the chapter with two epochs. Instructors who run the book
-in batch name a TOML file in ``COURSE_SETTINGS`` instead, whose ``[chNN]`` tables hold the same
-changes (``[chNN.expect]`` and ``[chNN.target]`` change its ranges). Both go through one merge
-(:func:`chapter_settings`: the file first, then the notebook's ``changes``). Every key must be one
-the chapter defines, with a value of the same type; anything else is a :class:`SettingsFileError`
-that names where the change came from and the key. The chapter's record then lists what was
-changed (:mod:`course_utils.chapter`).
-
-A range is ``[low, high]``; in ``expect`` a bound may also be the name of a figure that the
-chapter records earlier (``["dev_majority_baseline", 1.0]``: at least the majority baseline), so
-that a sanity range can hold on any hardware.
-"""
+"""Run profiles (``smoke``, ``quick``, ``full``; ``auto``: ``full`` where the chapter runs on CUDA, else ``quick``)
+and every chapter's settings per profile, from ``profiles.toml``; CONTRIBUTING.md explains both."""
 
 from __future__ import annotations
 
@@ -34,6 +10,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from course_utils.device import get_device
 
 PROFILES = ("smoke", "quick", "full")
 ENV_PROFILE = "COURSE_PROFILE"
@@ -46,25 +24,17 @@ class ProfileError(ValueError):
 
 
 class SettingsFileError(ProfileError):
-    """A change (``COURSE_SETTINGS`` or the notebook's ``changes``) that cannot be applied; the
-    message names where it came from and the key."""
+    """A change (``COURSE_SETTINGS`` or the notebook's ``changes``) that cannot be applied."""
 
 
 class Settings(Mapping[str, Any]):
     """Read-only settings of one chapter in one profile, readable as ``cfg.name`` or ``cfg['name']``."""
 
-    def __init__(
-        self,
-        chapter: str,
-        profile: str,
-        values: Mapping[str, Any],
-        overrides: Mapping[str, Any] | None = None,
-        overrides_file: Path | None = None,
-    ) -> None:
+    def __init__(self, chapter: str, profile: str, values: Mapping[str, Any],
+                 overrides: Mapping[str, Any] | None = None, overrides_file: Path | None = None) -> None:
         self.chapter = chapter
         self.profile = profile
         self._values = dict(values)
-        #: what a settings file and the notebook's ``changes`` changed (``{}``: nothing), and the file
         self.overrides = dict(overrides or {})
         self.overrides_file = overrides_file
 
@@ -78,7 +48,6 @@ class Settings(Mapping[str, Any]):
             ) from None
 
     def get(self, key: str, default: Any = None) -> Any:
-        """The setting ``key``, or ``default`` where the chapter does not define it."""
         return self._values.get(key, default)
 
     def __contains__(self, key: object) -> bool:
@@ -99,27 +68,25 @@ class Settings(Mapping[str, Any]):
         return f"Settings({self.chapter!r}, {self.profile!r}, {self._values!r})"
 
 
-def _with_shared(chapter: str, table: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each profile's settings of one chapter: the shared ``[chNN]`` keys, then the profile's own."""
-    shared = {key: value for key, value in table.items() if key not in PROFILES}
-    tables = [key for key, value in shared.items() if isinstance(value, dict)]
-    if tables:
-        raise ProfileError(
-            f"profiles.toml: [{chapter}.{tables[0]}] is not a profile; ranges belong to a profile "
-            f"([{chapter}.<profile>.{tables[0]}], profile one of {', '.join(PROFILES)})"
-        )
-    return {profile: {**shared, **values} for profile, values in table.items() if profile in PROFILES}
-
-
 @cache
 def _table() -> dict[str, dict[str, dict[str, Any]]]:
-    """``{chapter: {profile: settings}}``, the shared settings merged into every profile."""
+    """``{chapter: {profile: settings}}``, each profile's own settings merged over the shared ``[chNN]``."""
     source = resources.files("course_utils").joinpath("profiles.toml")
     try:
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:  # its message gives the line and column
         raise ProfileError(f"{source} is not valid TOML: {exc}") from None
-    return {chapter: _with_shared(chapter, table) for chapter, table in raw.items()}
+    settings = {}
+    for chapter, table in raw.items():
+        shared = {key: value for key, value in table.items() if key not in PROFILES}
+        nested = [key for key, value in shared.items() if isinstance(value, dict)]
+        if nested:
+            raise ProfileError(
+                f"profiles.toml: [{chapter}.{nested[0]}] is not a profile; ranges belong to a profile "
+                f"([{chapter}.<profile>.{nested[0]}], profile one of {', '.join(PROFILES)})"
+            )
+        settings[chapter] = {profile: {**shared, **values} for profile, values in table.items() if profile in PROFILES}
+    return settings
 
 
 def chapters() -> list[str]:
@@ -136,8 +103,6 @@ def resolve_profile(requested: str | None = None) -> str:
         )
     name = (requested or os.environ.get(ENV_PROFILE) or "auto").strip().lower()
     if name == "auto":
-        from course_utils.device import get_device
-
         return "full" if get_device(announce=False).type == "cuda" else "quick"
     if name not in PROFILES:
         raise ProfileError(
@@ -147,36 +112,32 @@ def resolve_profile(requested: str | None = None) -> str:
     return name
 
 
-def settings_file() -> Path | None:
-    """The settings file that ``COURSE_SETTINGS`` names, or None."""
-    value = os.environ.get(ENV_SETTINGS)
-    if value is None or value.strip() == "":
-        return None
+def _file_changes(chapter: str) -> tuple[Path | None, dict[str, Any]]:
+    """The settings file that ``COURSE_SETTINGS`` names (or None) and its ``[chapter]`` table, checked for
+    syntax and chapter names."""
+    value = os.environ.get(ENV_SETTINGS, "")
+    if not value.strip():
+        return None, {}
     path = Path(value).expanduser()
     if not path.is_file():
         raise SettingsFileError(
             f"settings file {path} (named by {ENV_SETTINGS}) does not exist; create it, or unset "
             f"{ENV_SETTINGS} to run with the profile's settings"
         )
-    return path
-
-
-def read_settings_file(path: Path) -> dict[str, dict[str, Any]]:
-    """The ``[chNN]`` tables of a settings file, checked for syntax and chapter names."""
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SettingsFileError(f"{path} is not valid TOML: {error}") from None
-    for chapter, values in table.items():
-        if chapter not in _table():
-            raise SettingsFileError(f"{path}: [{chapter}] is not a chapter; known: {', '.join(chapters())}")
+    for name, values in table.items():
+        if name not in _table():
+            raise SettingsFileError(f"{path}: [{name}] is not a chapter; known: {', '.join(chapters())}")
         if not isinstance(values, dict):
-            raise SettingsFileError(f"{path}: '{chapter}' must be a table [{chapter}] of settings")
-    return table
+            raise SettingsFileError(f"{path}: '{name}' must be a table [{name}] of settings")
+    return path, table.get(chapter, {})
 
 
 def _same_type(new: Any, old: Any) -> bool:
-    """Whether ``new`` may replace ``old`` (an int may replace a float; bools only replace bools)."""
+    """Whether ``new`` may replace ``old``: an int may replace a float; bools only replace bools."""
     if isinstance(old, bool) or isinstance(new, bool):
         return isinstance(old, bool) and isinstance(new, bool)
     if isinstance(old, float):
@@ -188,30 +149,21 @@ def _same_type(new: Any, old: Any) -> bool:
 
 def _range_names(chapter: str) -> set[str]:
     """Every figure that some profile of ``chapter`` gives a range or target."""
-    return {
-        name
-        for profile in _table()[chapter].values()
-        for table in RANGE_TABLES
-        for name in profile.get(table, {})
-    }
+    return {name for profile in _table()[chapter].values() for table in RANGE_TABLES for name in profile.get(table, {})}
 
 
 def _checked_range(where: str, value: Any, names_allowed: bool) -> list[Any]:
     bound_types = (int, float, str) if names_allowed else (int, float)
-    if (
-        not isinstance(value, list)
-        or len(value) != 2
-        or not all(isinstance(v, bound_types) and not isinstance(v, bool) for v in value)
-        or (all(isinstance(v, (int, float)) for v in value) and value[0] > value[1])
-    ):
+    bounds_ok = isinstance(value, list) and len(value) == 2 and all(
+        isinstance(v, bound_types) and not isinstance(v, bool) for v in value)
+    if not bounds_ok or (all(isinstance(v, (int, float)) for v in value) and value[0] > value[1]):
         kind = "numbers or names of recorded figures" if names_allowed else "numbers"
         raise SettingsFileError(f"{where} must be a range [low, high] of {kind}, not {value!r}")
     return value
 
 
 def _merge(chapter: str, base: dict[str, Any], new: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """``base`` with the changes ``new`` merged in; ``source`` names where they came from (a
-    settings file's ``[chNN]`` table or the notebook's ``changes``) in every error."""
+    """``base`` with the changes ``new`` merged in; every error names ``source``, where they came from."""
     merged = dict(base)
     for key, value in new.items():
         if not isinstance(key, str):
@@ -244,11 +196,8 @@ def _merge(chapter: str, base: dict[str, Any], new: Mapping[str, Any], source: s
 
 
 def chapter_settings(chapter: str, profile: str, changes: Mapping[str, Any] | None = None) -> Settings:
-    """The settings of ``chapter`` (e.g. ``'ch02'``) in ``profile`` (a resolved name).
-
-    The changes of the settings file that ``COURSE_SETTINGS`` names are merged over them, then
-    ``changes`` (the notebook's ``changes = {...}``, e.g. ``{"epochs": 2}``).
-    """
+    """The settings of ``chapter`` in ``profile`` (a resolved name), with the changes of the
+    ``COURSE_SETTINGS`` file and then ``changes`` (the notebook's, e.g. ``{"epochs": 2}``) merged over them."""
     if profile not in PROFILES:
         raise ProfileError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     table = _table()
@@ -261,13 +210,7 @@ def chapter_settings(chapter: str, profile: str, changes: Mapping[str, Any] | No
             f"changes must be a dict of settings such as {{\"epochs\": 2}}, not {changes!r} "
             f"({type(changes).__name__}); write it in the notebook's parameters cell"
         )
-    values, overrides = table[chapter][profile], {}
-    path = settings_file()
-    if path is not None:
-        from_file = read_settings_file(path).get(chapter, {})
-        values = _merge(chapter, values, from_file, f"{path}: [{chapter}]")
-        overrides.update(from_file)
-    if changes:
-        values = _merge(chapter, values, changes, "changes (the notebook's parameters cell):")
-        overrides.update(changes)
-    return Settings(chapter, profile, values, overrides, path)
+    path, from_file = _file_changes(chapter)
+    values = _merge(chapter, table[chapter][profile], from_file, f"{path}: [{chapter}]")
+    values = _merge(chapter, values, changes or {}, "changes (the notebook's parameters cell):")
+    return Settings(chapter, profile, values, {**from_file, **(changes or {})}, path)

@@ -1,14 +1,7 @@
-"""The book's results page (book/results.ipynb): this build's figures beside targets and references.
-
-Each chapter records its key figures with ``run.record()`` (:mod:`course_utils.chapter`);
-:func:`load_results` reads the records back. The results page lines them up, per chapter, with
-
-- the range that the run's profile expects (stored with the figure),
-- the chapter's target: the range ``[chNN.full.target]`` of ``profiles.toml`` (the issue's
-  targets for the full profile on a GPU),
-- the published reference figures of ``references.toml`` (the only hand-typed numbers), matched
-  by metric name; a reference that names no metric is shown on a row of its own.
-"""
+"""The book's results page (book/results.ipynb): each chapter's recorded figures (``run.record``)
+beside its expected range, its full-profile target (``[chNN.full.target]`` of ``profiles.toml``)
+and the published figures of ``references.toml`` (matched by metric name; one that names no
+metric gets a row of its own)."""
 
 from __future__ import annotations
 

@@ -1,16 +1,6 @@
-"""Text classification with pretrained word embeddings (chapter 2, SST-2; NLP 100 problems 70-79).
-
-What chapter 2 builds step by step and then reuses from here:
-
-- :class:`Vocabulary` — the two-way mapping token ID <-> word, with ID 0 reserved for ``<PAD>``;
-- :func:`build_embeddings` — the embedding matrix E (float32, row 0 = zeros for ``<PAD>``) of the
-  words of a data set that the pretrained vectors know (problem 70);
-- :func:`text_to_ids` / :func:`encode_examples` — texts to token-ID examples
-  ``{'text', 'label', 'input_ids'}``, dropping the examples that become empty (problem 71);
-- :func:`collate` — pad a list of examples with ID 0, longest first (problem 75);
-- :func:`masked_mean` and :class:`MeanEmbeddingClassifier` — the bag-of-words model whose mean
-  ignores the padding (problems 72, 76-78).
-"""
+"""Text classification with pretrained word embeddings (chapter 2, SST-2; NLP 100 problems 70-79):
+the vocabulary and embedding matrix, token-ID examples, padding, and the bag-of-words model that
+chapter 2 builds step by step and then reuses from here."""
 
 from __future__ import annotations
 
@@ -38,10 +28,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def case_variants(word: str) -> tuple[str, ...]:
-    """The spellings to look ``word`` up under in case-sensitive vectors: as is, Capitalised, UPPER.
-
-    SST-2 is lower-cased, but GoogleNews word2vec keeps case (it may know only "Paris" or "NASA").
-    """
+    """The spellings to look ``word`` up under in case-sensitive vectors: as is, Capitalised, UPPER."""
     return tuple(dict.fromkeys((word, word.capitalize(), word.upper())))
 
 
@@ -77,11 +64,8 @@ class Vocabulary:
 
 @dataclass
 class Embeddings:
-    """A vocabulary and its embedding matrix: ``matrix[i]`` is the vector of ``vocab.id_to_word[i]``.
-
-    ``recased`` maps each word that was found only under another spelling to that spelling
-    (e.g. ``{'paris': 'Paris'}``).
-    """
+    """A vocabulary and its embedding matrix: ``matrix[i]`` is the vector of ``vocab.id_to_word[i]``;
+    ``recased`` maps a word found only under another spelling to it (``{'paris': 'Paris'}``)."""
 
     vocab: Vocabulary
     matrix: np.ndarray
@@ -93,12 +77,8 @@ class Embeddings:
 
 
 def build_embeddings(words: Iterable[str], vectors: WordVectors, *, try_case_variants: bool = True) -> Embeddings:
-    """The embedding matrix of those ``words`` (in their order) that ``vectors`` knows.
-
-    Row 0 is the zero vector of ``<PAD>``; the matrix is float32. A word missing from
-    ``vectors`` is looked up as Capitalised and UPPER too (see :func:`case_variants`) unless
-    ``try_case_variants`` is False; words found under no spelling are left out.
-    """
+    """The float32 embedding matrix of those ``words`` (in their order) that ``vectors`` knows, under
+    any of their :func:`case_variants` unless ``try_case_variants`` is False; row 0 is ``<PAD>``'s zeros."""
     row_of = vectors.index()
     kept, rows, recased = [], [], {}
     for word in dict.fromkeys(words):
@@ -120,21 +100,15 @@ def text_to_ids(text: str, vocab: Vocabulary) -> list[int]:
     """The token IDs of ``text``; raises :class:`EmptyTextError` when no token is in ``vocab``."""
     ids = vocab.encode(tokenize(text))
     if not ids:
-        raise EmptyTextError(
-            f"no word of {text!r} is in the vocabulary ({len(vocab):,} IDs), so the text would be "
-            "empty: the model cannot classify it. Use words that the embeddings know."
-        )
+        raise EmptyTextError(f"no word of {text!r} is in the vocabulary ({len(vocab):,} IDs), so the text would be "
+                             "empty: the model cannot classify it. Use words that the embeddings know.")
     return ids
 
 
-def encode_examples(
-    texts: Sequence[str], labels: Sequence[int], vocab: Vocabulary
-) -> tuple[list[dict[str, object]], list[int]]:
-    """Examples ``{'text': str, 'label': tensor([y.]), 'input_ids': tensor([...])}`` of the texts.
-
-    Texts that become empty (no word in ``vocab``) are dropped; their positions are returned
-    as the second value, so that the caller can report them.
-    """
+def encode_examples(texts: Sequence[str], labels: Sequence[int],
+                    vocab: Vocabulary) -> tuple[list[dict[str, object]], list[int]]:
+    """Examples ``{'text': str, 'label': tensor([y.]), 'input_ids': tensor([...])}`` of the texts, and
+    the positions of the texts dropped because no word of theirs is in ``vocab``."""
     if len(texts) != len(labels):
         raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
     examples, dropped = [], []
@@ -144,54 +118,33 @@ def encode_examples(
         except EmptyTextError:
             dropped.append(position)
             continue
-        examples.append(
-            {
-                "text": text,
-                "label": torch.tensor([float(label)]),
-                "input_ids": torch.tensor(ids, dtype=torch.long),
-            }
-        )
+        examples.append({"text": text, "label": torch.tensor([float(label)]),
+                         "input_ids": torch.tensor(ids, dtype=torch.long)})
     return examples, dropped
 
 
 def collate(examples: Sequence[Mapping[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-    """A mini-batch of ``examples``: sorted by length (longest first), padded with ID 0.
-
-    Returns ``{'input_ids': LongTensor (B, L_max), 'label': FloatTensor (B, 1)}``; examples of
-    equal length keep their order. Used as the ``collate_fn`` of a DataLoader (problem 75).
-    """
+    """A mini-batch ``{'input_ids': (B, L_max), 'label': (B, 1)}``, longest first (stable), padded with 0."""
     if not examples:
         raise ValueError("collate() got no examples")
     for example in examples:
         if len(example["input_ids"]) == 0:
             raise EmptyTextError(f"an example has no token IDs (text {example.get('text', '?')!r})")
     ordered = sorted(examples, key=lambda ex: len(ex["input_ids"]), reverse=True)
-    return {
-        "input_ids": pad_sequence([ex["input_ids"] for ex in ordered], batch_first=True, padding_value=PAD_ID),
-        "label": torch.stack([ex["label"] for ex in ordered]),
-    }
+    input_ids = pad_sequence([ex["input_ids"] for ex in ordered], batch_first=True, padding_value=PAD_ID)
+    return {"input_ids": input_ids, "label": torch.stack([ex["label"] for ex in ordered])}
 
 
 def masked_mean(embedded: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """The mean over the positions where ``mask`` is true: (B, L, d) and (B, L) -> (B, d).
-
-    Padding positions add nothing and are not counted. A row without any true position gives
-    the zero vector.
-    """
+    """The mean over the positions where ``mask`` is true: (B, L, d) and (B, L) -> (B, d) (or zeros)."""
     weights = mask.unsqueeze(-1).to(embedded.dtype)
     counts = weights.sum(dim=1).clamp(min=1.0)
     return (embedded * weights).sum(dim=1) / counts
 
 
 class MeanEmbeddingClassifier(nn.Module):
-    """Bag of words: the masked mean of the word embeddings, then a linear layer to one logit.
-
-    ``forward(input_ids)`` takes a padded (B, L) batch of IDs (0 = padding) and returns the
-    logits (B, 1), meant for ``BCEWithLogitsLoss``. ``freeze`` keeps the embeddings fixed
-    (problems 72-77); ``freeze=False`` fine-tunes them (problem 78). Row 0 (``<PAD>``) never
-    gets a gradient (``padding_idx``), so it stays zero. The model keeps its own copy of
-    ``embeddings``: fine-tuning never changes the matrix passed in.
-    """
+    """Bag of words: the masked mean of the word embeddings, then a linear layer to one logit (B, 1).
+    ``freeze=False`` fine-tunes a copy of ``embeddings`` (problem 78); ``<PAD>``'s row 0 gets no gradient."""
 
     def __init__(self, embeddings: np.ndarray | torch.Tensor, *, freeze: bool = True) -> None:
         super().__init__()

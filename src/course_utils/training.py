@@ -1,8 +1,7 @@
 """Training and evaluation loops with progress bars and a per-epoch history (chapters 2 and 4).
 
-Batches are either ``(inputs, targets)`` tuples — ``inputs`` a Tensor (called as ``model(inputs)``)
-or a dict (``model(**inputs)``) — or dicts whose ``"label"`` entry is the target and whose other
-tensor entries are the model's keyword inputs (non-tensor entries such as raw text are ignored).
+A batch is ``(inputs, targets)`` (``inputs`` a Tensor, or a dict of keyword inputs) or a dict whose
+``"label"`` is the target and whose other tensors are the model's keyword inputs (the rest is ignored).
 """
 
 from __future__ import annotations
@@ -26,8 +25,7 @@ TARGET_KEY = "label"
 def to_device(obj: Any, device: torch.device | str) -> Any:
     """Move a tensor, or the tensors inside dicts, lists and tuples, to ``device``."""
     if isinstance(obj, torch.Tensor):
-        # non_blocking only matters for a copy from pinned memory to CUDA (chapter 3's Trainer
-        # pins it on CUDA); on the CPU it is an ordinary copy, so the CPU tests run this line too
+        # non_blocking matters only from pinned memory to CUDA; on the CPU it is an ordinary copy
         return obj.to(device, non_blocking=True)
     if isinstance(obj, Mapping):
         return {k: to_device(v, device) for k, v in obj.items()}
@@ -54,24 +52,14 @@ def forward(model: nn.Module, inputs: Any) -> torch.Tensor:
 
 def accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:
     """Accuracy of ``logits``: one column (or 1-D) means binary with threshold 0, else argmax."""
-    if logits.ndim == 1 or logits.shape[-1] == 1:
-        predicted = (logits.reshape(-1) > 0).long()
-    else:
-        predicted = logits.argmax(dim=-1)
+    binary = logits.ndim == 1 or logits.shape[-1] == 1
+    predicted = (logits.reshape(-1) > 0).long() if binary else logits.argmax(dim=-1)
     return (predicted == targets.reshape(-1).long()).float().mean().item()
 
 
-def train_epoch(
-    model: nn.Module,
-    loader: Any,
-    loss_fn: LossFn,
-    optimizer: torch.optim.Optimizer,
-    device: torch.device | str,
-    *,
-    clip_grad_norm: float | None = None,
-    desc: str = "学習",
-    progress: bool = True,
-) -> float:
+def train_epoch(model: nn.Module, loader: Any, loss_fn: LossFn, optimizer: torch.optim.Optimizer,
+                device: torch.device | str, *, clip_grad_norm: float | None = None, desc: str = "学習",
+                progress: bool = True) -> float:
     """One pass over ``loader``; returns the mean loss per example (``progress``: show a bar)."""
     model.train()
     total, count = 0.0, 0
@@ -92,9 +80,8 @@ def train_epoch(
 
 
 @torch.no_grad()
-def predict(
-    model: nn.Module, loader: Any, device: torch.device | str, *, desc: str = "評価", progress: bool = True
-) -> tuple[torch.Tensor, torch.Tensor]:
+def predict(model: nn.Module, loader: Any, device: torch.device | str, *, desc: str = "評価",
+            progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits and targets of every batch in ``loader``, concatenated on the CPU."""
     model.eval()
     all_logits, all_targets = [], []
@@ -105,7 +92,6 @@ def predict(
     return torch.cat(all_logits), torch.cat(all_targets)
 
 
-# Japanese legend labels of History.plot for the keys that fit() records.
 CURVE_LABELS = {"train_loss": "訓練データの損失", "val_loss": "検証データの損失", "val_accuracy": "検証データの正解率"}
 
 
@@ -119,8 +105,7 @@ class History:
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.records).set_index("epoch")
 
-    def plot(self, keys: tuple[str, ...] = ("train_loss", "val_loss"), ax: Any = None,
-             title: str | None = None) -> Any:
+    def plot(self, keys: tuple[str, ...] = ("train_loss", "val_loss"), ax: Any = None, title: str | None = None) -> Any:
         """A learning curve of ``keys`` over the epochs, the best epoch marked; returns the axes."""
         import matplotlib.pyplot as plt
 
@@ -137,44 +122,27 @@ class History:
         return ax
 
 
-def fit(
-    model: nn.Module,
-    train_loader: Any,
-    val_loader: Any,
-    loss_fn: LossFn,
-    optimizer: torch.optim.Optimizer,
-    device: torch.device | str,
-    *,
-    epochs: int,
-    clip_grad_norm: float | None = None,
-    patience: int | None = None,
-    metrics: Mapping[str, MetricFn] | None = None,
-    restore_best: bool = True,
-) -> History:
-    """Train for up to ``epochs``, evaluating on ``val_loader`` after each epoch.
-
-    The state with the lowest validation loss is kept (in memory) and loaded back at the end
-    when ``restore_best``; with ``patience``, training stops after that many epochs without a
-    better validation loss (early stopping). One progress bar counts the epochs and shows the
-    latest losses (no nested bars, which print badly outside Jupyter's widgets).
-    """
+def fit(model: nn.Module, train_loader: Any, val_loader: Any, loss_fn: LossFn, optimizer: torch.optim.Optimizer,
+        device: torch.device | str, *, epochs: int, clip_grad_norm: float | None = None, patience: int | None = None,
+        metrics: Mapping[str, MetricFn] | None = None, restore_best: bool = True) -> History:
+    """Train for up to ``epochs``, evaluating on ``val_loader`` after each; the state with the lowest
+    validation loss is loaded back when ``restore_best``; ``patience``: stop after that many epochs
+    without a better one. One progress bar counts the epochs (nested bars print badly outside Jupyter)."""
     metrics = {"accuracy": accuracy} if metrics is None else metrics
     history = History()
     best_loss, best_state, stale = float("inf"), None, 0
     bar = tqdm(range(1, epochs + 1), desc="エポック")
     for epoch in bar:
         start = time.perf_counter()
-        train_loss = train_epoch(
-            model, train_loader, loss_fn, optimizer, device, clip_grad_norm=clip_grad_norm, progress=False
-        )
+        train_loss = train_epoch(model, train_loader, loss_fn, optimizer, device,
+                                 clip_grad_norm=clip_grad_norm, progress=False)
         seconds = time.perf_counter() - start
         logits, targets = predict(model, val_loader, device, progress=False)
         # predict() returns CPU tensors; the loss may hold tensors on the device (class weights)
         val_loss = loss_fn(logits.to(device), targets.to(device)).item()
-        record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss}
-        record.update({f"val_{name}": fn(logits, targets) for name, fn in metrics.items()})
-        record["seconds"] = seconds
-        history.records.append(record)
+        scores = {f"val_{name}": fn(logits, targets) for name, fn in metrics.items()}
+        history.records.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, **scores,
+                                "seconds": seconds})
         bar.set_postfix(train_loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
         if val_loss < best_loss:
             best_loss, history.best_epoch, stale = val_loss, epoch, 0

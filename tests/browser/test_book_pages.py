@@ -1,17 +1,17 @@
 """The built book in a real browser: headless Chromium (Debian's /usr/bin/chromium) via Playwright.
 
-Every page of _toc.yml is served from _build/book-src/_build/html over http://127.0.0.1 and
+Every page of _toc.yml is served from the book that tests/test_book.py built (``book/_build/html``
+of the tests' output folder, ``notebook_runner.output_of_tests()``) over http://127.0.0.1 and
 opened with all other hosts blocked, as a reader without internet would see it. Each page must
 load with no console error and no request leaving the local server; its images must be loaded
 and not blank; its math must be typeset by the MathJax shipped with the site; its Japanese text
 must be drawn with real glyphs, not missing-glyph boxes; a chapter page must carry a Colab
 button that opens that very notebook on the main branch and a download button for it.
 
-Run it after building the book: ``make book-from-tests browser-test`` (CI) or ``make book``
-then ``make browser-test``. Under ``make test`` it is skipped while the book or Chromium is
-absent; ``make browser-test`` sets ``COURSE_BROWSER_TEST=require``, where that is an error.
-A screenshot of the first screen of every page goes to ``browser/`` of the tests' output folder
-(``notebook_runner.output_of_tests()``; the tests write nothing into ``_build/``).
+Run it after ``make test``: ``make browser-test``. Under ``make test`` it is skipped while the
+book or Chromium is absent; ``make browser-test`` sets ``COURSE_BROWSER_TEST=require``, where
+that is an error. A screenshot of the first screen of every page goes to ``browser/`` of the
+tests' output folder (the tests write nothing into ``_build/``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import yaml
 from notebook_runner import output_of_tests
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "book-src" / "_build" / "html"
+HTML = output_of_tests() / "book" / "_build" / "html"
 SCREENSHOTS = output_of_tests() / "browser"
 CHROMIUM = os.environ.get("COURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -58,7 +58,7 @@ def _unavailable() -> str | None:
     if not Path(CHROMIUM).is_file():
         return f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk (see .ci/run)"
     if not (HTML / "index.html").is_file():
-        return f"no built book in {HTML.relative_to(ROOT)}: run 'make book-from-tests' or 'make book' first"
+        return f"no built book in {HTML}: run 'make test' first"
     return None
 
 

@@ -1,16 +1,14 @@
-"""Execute the course notebooks with papermill and report how each run went.
+"""Execute the course notebooks with papermill for the tests, and read back how each run went.
 
-Used by ``tools/build_book.py`` (``make book``) and by the notebook tests (``make test``), so
-that the book and the tests execute notebooks the same way. They write to different places:
-``make book`` into the repository's ``_build/`` (:data:`EXECUTED`, :data:`RESULTS`), the tests
-into :func:`output_of_tests` (``COURSE_TEST_OUTPUT``, else a folder of this checkout in the system's
-temporary folder), from which ``make book-from-tests`` builds the book in CI.
+What the tests execute goes to :func:`output_of_tests` (``COURSE_TEST_OUTPUT``, else a folder of
+this checkout in the system's temporary folder), never into the repository's ``_build/``, which
+belongs to ``jupyter-book build .``.
 
 One record per fact: how an execution went is read back from what it left, never stored twice.
 The executed copy holds papermill's metadata (duration, whether it raised) and every cell's
 outputs (the error, a cell that never ran, the source it was made from); the chapter's own
-record (``<results>/chNN.json``) holds its profile, device, peak memory and whether
-``run.finish()`` ran. :func:`run_report` derives a :class:`RunReport` from the two.
+record (``<results>/chNN.json``) holds whether ``run.finish()`` ran. :func:`run_report` derives a
+:class:`RunReport` from the two.
 """
 
 from __future__ import annotations
@@ -29,9 +27,6 @@ import papermill
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
-# make book's executed copies and the chapters' records (paths.results_dir() is the same folder)
-EXECUTED = BUILD / "executed"
-RESULTS = BUILD / "results"
 # The folder the tests write their executions into (see output_of_tests()).
 ENV_TEST_OUTPUT = "COURSE_TEST_OUTPUT"
 # A cell that runs longer than this is taken to hang and fails the run (the full profile's longest
@@ -50,9 +45,6 @@ class RunReport:
     notebook: str
     ok: bool
     seconds: float
-    profile: str = "-"
-    device: str = "-"
-    peak_memory_mb: float | None = None
     error: str = ""
 
 
@@ -74,12 +66,12 @@ def chapter_key(notebook: Path) -> str | None:
 
 def output_of_tests() -> Path:
     """Where the tests write the notebooks they execute and the chapters' records
-    (``executed/`` and ``results/`` inside it; ``make book-from-tests`` reads them back).
+    (``executed/`` and ``results/`` inside it, and the book that tests/test_book.py builds).
 
     ``COURSE_TEST_OUTPUT`` names it (.ci/run sets a fresh folder); without it, it is a folder of
     this checkout in the system's temporary folder (``$TMPDIR`` or ``/tmp``), the same for
-    ``make test`` and ``make book-from-tests``, and different for two checkouts. It is never in the
-    repository's ``_build/``, which belongs to ``make book``.
+    ``make test`` and ``make browser-test``, and different for two checkouts. It is never in the
+    repository's ``_build/``, which belongs to ``jupyter-book build .``.
     """
     value = os.environ.get(ENV_TEST_OUTPUT)
     if value:
@@ -88,15 +80,14 @@ def output_of_tests() -> Path:
         checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
         folder = Path(tempfile.gettempdir()).resolve() / f"course-book-tests-{checkout}"
     if folder == BUILD or BUILD in folder.parents:
-        raise ValueError(f"{ENV_TEST_OUTPUT}={value} is inside {BUILD}, which belongs to make book: "
+        raise ValueError(f"{ENV_TEST_OUTPUT}={value} is inside {BUILD}, which belongs to the book's build: "
                          "choose a folder outside it")
     return folder
 
 
-def executed_path(notebook: Path, folder: Path | None = None) -> Path:
-    """Where the executed copy of ``notebook`` is written in ``folder`` (default :data:`EXECUTED`,
-    make book's; the tests use ``output_of_tests() / "executed"``)."""
-    return (folder or EXECUTED) / notebook.relative_to(ROOT)
+def executed_path(notebook: Path, folder: Path) -> Path:
+    """Where the executed copy of ``notebook`` is written in ``folder``."""
+    return folder / notebook.relative_to(ROOT)
 
 
 def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
@@ -186,8 +177,7 @@ def kernel_environment(results_dir: Path, env: dict[str, str] | None = None) -> 
     The tests re-execute a notebook under nbval with the same variables."""
     values = {
         "COURSE_RESULTS_DIR": str(results_dir),
-        # Without ipywidgets, tqdm.auto falls back to text bars and warns "IProgress not found" on
-        # every page of the book; the warning is about the build kernel, not the reader.
+        # Without ipywidgets, tqdm.auto falls back to text bars and warns "IProgress not found".
         "PYTHONWARNINGS": "ignore:IProgress not found",
         **(env or {}),
     }
@@ -195,18 +185,14 @@ def kernel_environment(results_dir: Path, env: dict[str, str] | None = None) -> 
 
 
 def execute(
-    notebook: Path,
-    profile: str | None,
-    env: dict[str, str] | None = None,
-    results_dir: Path = RESULTS,
-    output: Path | None = None,
+    notebook: Path, profile: str | None, results_dir: Path, output: Path, env: dict[str, str] | None = None
 ) -> RunReport:
-    """Execute ``notebook`` into ``output`` (default :func:`executed_path`, which the book uses)
-    with the given profile and environment, and return :func:`run_report` of the run.
+    """Execute ``notebook`` into ``output`` with the given profile and environment, the chapter's
+    record going to ``results_dir``, and return :func:`run_report` of the run.
 
     ``profile=None`` leaves the notebook's parameter alone (``COURSE_PROFILE`` or auto decide).
     """
-    target = output or executed_path(notebook)
+    target = output
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)  # an earlier executed copy must not speak for this run
     parameters = {"profile": profile} if profile else {}
@@ -234,7 +220,7 @@ def execute(
     return report
 
 
-def run_report(notebook: Path, executed: Path, results_dir: Path | None = None) -> RunReport:
+def run_report(notebook: Path, executed: Path, results_dir: Path) -> RunReport:
     """How the execution of ``notebook`` into ``executed`` went, read from the executed copy and
     the chapter's record in ``results_dir``. It failed when a cell raised, when papermill saw
     an exception, when the notebook stopped before its last cell, and, for a chapter, when its
@@ -245,7 +231,7 @@ def run_report(notebook: Path, executed: Path, results_dir: Path | None = None) 
     nb = nbformat.read(executed, as_version=4)
     papermill_run = nb.metadata.get("papermill", {})
     key = chapter_key(notebook)
-    record_path = (results_dir or RESULTS) / f"{key}.json" if key else None
+    record_path = results_dir / f"{key}.json" if key else None
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path and record_path.is_file() else {}
     error = stopped_early(notebook, nb.cells) or _raised(notebook, nb.cells)
     if not error and papermill_run.get("exception"):
@@ -256,46 +242,5 @@ def run_report(notebook: Path, executed: Path, results_dir: Path | None = None) 
         name,
         not error,
         float(papermill_run.get("duration") or 0.0),
-        profile=record.get("profile") or papermill_run.get("parameters", {}).get("profile") or "-",
-        device=record.get("device", "-"),
-        peak_memory_mb=record.get("peak_memory_mb"),
         error=error and f"{name}: {error}",
     )
-
-
-REPORT_COLUMNS = ("notebook", "status", "profile", "device", "wall time", "peak memory")
-
-
-def _report_rows(reports: list[RunReport]) -> list[tuple[str, ...]]:
-    rows = [
-        (
-            r.notebook,
-            "ok" if r.ok else "FAIL",
-            r.profile,
-            r.device,
-            f"{r.seconds:.1f} s",
-            f"{r.peak_memory_mb:,.0f} MB" if r.peak_memory_mb else "-",
-        )
-        for r in reports
-    ]
-    rows.append(("total", "", "", "", f"{sum(r.seconds for r in reports):.1f} s", ""))
-    return rows
-
-
-def format_table(reports: list[RunReport]) -> str:
-    """A plain-text table of the runs: profile, device, wall time and peak memory per notebook."""
-    rows = [REPORT_COLUMNS, *_report_rows(reports)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(REPORT_COLUMNS))]
-    right = {4, 5}  # numbers
-
-    def line(row: tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
-
-    return "\n".join([line(rows[0]), "-" * len(line(rows[0])), *(line(row) for row in rows[1:])])
-
-
-def format_markdown(reports: list[RunReport]) -> str:
-    """The same table in Markdown."""
-    lines = ["| " + " | ".join(REPORT_COLUMNS) + " |", "|" + "---|" * 4 + "---:|" * 2]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _report_rows(reports)]
-    return "\n".join(lines)
