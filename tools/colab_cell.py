@@ -48,16 +48,12 @@ def first_code_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 HIDING_TAGS = {"hide-cell", "hide-input", "remove-input", "remove-cell"}
 
 
-def is_form(cell: nbformat.NotebookNode) -> bool:
-    """Whether a code cell is a collapsed Colab form (``#@title`` first line, ``cellView: form``)."""
-    return cell.source.startswith("#@title") and cell.metadata.get("cellView") == "form"
-
-
 def unmatched_forms(nb: nbformat.NotebookNode) -> list[str]:
-    """The first line of each code cell that the book hides but Colab shows, or the reverse."""
+    """The first line of each code cell that the book hides but Colab shows as code, or the reverse (a Colab
+    form: ``#@title`` first line and ``cellView: form``)."""
     return [cell.source.splitlines()[0] if cell.source else "(empty)" for cell in nb.cells
-            if cell.cell_type == "code"
-            and bool(HIDING_TAGS & set(cell.metadata.get("tags", []))) != is_form(cell)]
+            if cell.cell_type == "code" and bool(HIDING_TAGS & set(cell.metadata.get("tags", [])))
+            != (cell.source.startswith("#@title") and cell.metadata.get("cellView") == "form")]
 
 
 def notebooks() -> list[Path]:

@@ -2,10 +2,11 @@
 
 For ``jupyter-book build .`` with Jupyter Book's execution cache, it adds the package and each
 chapter's settings to the chapter's cache key, keeps each execution's record under that key, runs
-the results page after the chapters on their current records, and removes the HTML of a failed
-build (CONTRIBUTING.md, "The book's build"). It also drops a repeated inline ``<script>``: under
-Sphinx 7.4, sphinx-thebe's configuration script lands twice on every page, and the second copy
-throws "Identifier 'THEBE_JS_URL' has already been declared" in the browser console.
+the results page after the chapters on their current records, offers the executed notebooks for
+download, and removes the HTML of a failed build (CONTRIBUTING.md, "The book's build"). It also
+drops a repeated inline ``<script>``: under Sphinx 7.4, sphinx-thebe's configuration script lands
+twice on every page, and the second copy throws "Identifier 'THEBE_JS_URL' has already been
+declared" in the browser console.
 """
 
 from __future__ import annotations
@@ -115,10 +116,19 @@ def prepare_source(app, docname: str, source: list[str]) -> None:
         os.environ["COURSE_RESULTS_DIR"] = str(results)
 
 
-def no_html_after_a_failure(app, exception: Exception | None) -> None:
-    """A failed build removes its HTML folder: no page of an earlier build is left looking current."""
-    if exception is not None and app.builder.format == "html":
+def finish(app, exception: Exception | None) -> None:
+    """A failed build removes its HTML folder, so no page of an earlier build is left looking current; a
+    successful one offers the executed notebooks (with outputs) for download instead of the sources."""
+    if app.builder.format != "html":
+        return
+    if exception is not None:
         shutil.rmtree(app.outdir, ignore_errors=True)
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute"
+    for notebook in executed.rglob("*.ipynb"):
+        download = Path(app.outdir) / "_sources" / notebook.relative_to(executed)
+        if download.is_file():
+            shutil.copyfile(notebook, download)
 
 
 def drop_repeated_scripts(app, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
@@ -142,6 +152,6 @@ def setup(app) -> dict[str, Any]:
     app.connect("env-get-outdated", outdated)
     app.connect("env-before-read-docs", results_page_last)
     app.connect("source-read", prepare_source)
-    app.connect("build-finished", no_html_after_a_failure)
+    app.connect("build-finished", finish)
     app.connect("html-page-context", drop_repeated_scripts, priority=900)
     return {"parallel_read_safe": False, "parallel_write_safe": True}

@@ -68,39 +68,30 @@ class ChapterRun:
         return results_dir() / f"{self.chapter}.json"
 
     def _range(self, table: str, name: str) -> tuple[float, float] | None:
-        """The range ``table[name]`` (``expect`` or ``target``), if the profile sets one, with each bound
-        that names a figure replaced by its value."""
+        """The profile's range ``table[name]`` (``expect`` or ``target``); a bound that names a figure is its value."""
         bounds = self.cfg.get(table, {}).get(name)
         if bounds is None:
             return None
         for bound in bounds:
             if isinstance(bound, str) and bound not in self.metrics:
-                raise ResultOutOfRange(
-                    f"the range of {self.chapter}/{name} refers to {bound!r}, which this run has not "
-                    "recorded yet: record that figure first"
-                )
+                raise ResultOutOfRange(f"the range of {self.chapter}/{name} refers to {bound!r}, which this run has "
+                                       "not recorded yet: record that figure first")
         return tuple(self.metrics[bound]["value"] if isinstance(bound, str) else bound for bound in bounds)
 
     def record(self, name: str, value: Any, unit: str = "") -> Any:
-        """Store metric ``name``, check it against the expected range and the target; returns ``value``.
-
-        ``value`` is a finite real number (also a one-element tensor or NumPy scalar), or a text where the
-        profile sets no range or target. NaN, infinity and a number outside the range raise
-        :class:`ResultOutOfRange`, anything else :class:`UnrecordableValue`; a missed target prints a notice.
-        """
+        """Store figure ``name``, check it against its range and target, and return it: a finite real number (also a
+        one-element tensor or NumPy scalar), or a text where the profile sets no range or target. NaN and infinity
+        raise :class:`ResultOutOfRange`, anything else :class:`UnrecordableValue`."""
         bounds, target = self._range("expect", name), self._range("target", name)
         value = self._checked(name, value, numeric=bounds is not None or target is not None)
         entry: dict[str, Any] = {"value": value, "unit": unit, "expected": bounds}
         if target is not None:
-            entry["target"] = target
-            entry["target_met"] = target[0] <= value <= target[1]
+            entry |= {"target": target, "target_met": target[0] <= value <= target[1]}
         self.metrics[name] = entry
         self._save()
         if bounds is not None and not bounds[0] <= value <= bounds[1]:
-            raise ResultOutOfRange(
-                f"{self.chapter}/{name} = {value} is outside the range [{bounds[0]}, {bounds[1]}] "
-                f"expected in the {self.profile!r} profile"
-            )
+            raise ResultOutOfRange(f"{self.chapter}/{name} = {value} is outside the range [{bounds[0]}, {bounds[1]}] "
+                                   f"expected in the {self.profile!r} profile")
         if target is not None and not entry["target_met"]:
             print(f"目標に届きませんでした: {name} = {value:.4g}（目標 {target[0]:g}〜{target[1]:g}）")
         return value
@@ -112,27 +103,22 @@ class ChapterRun:
             try:
                 value = value.item()
             except (ValueError, RuntimeError):  # NumPy's and torch's "more than one element"
-                raise UnrecordableValue(
-                    f"{what} is an array of shape {tuple(value.shape)}; record one number"
-                ) from None
+                shape = tuple(value.shape)
+                raise UnrecordableValue(f"{what} is an array of shape {shape}; record one number") from None
         if isinstance(value, float) and not math.isfinite(value):
             raise ResultOutOfRange(f"{what} is {value}, not a finite number")
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if is_number or (isinstance(value, str) and not numeric):
             return value
-        kinds = "a finite real number" if numeric else "a finite real number or a text"
-        raise UnrecordableValue(
-            f"{what} is {value!r} ({type(value).__name__}); record() takes {kinds} here"
-            + (" (the profile sets a range or target for it)" if numeric else "")
-        )
+        takes = ("a finite real number here (the profile sets a range or target for it)" if numeric
+                 else "a finite real number or a text here")
+        raise UnrecordableValue(f"{what} is {value!r} ({type(value).__name__}); record() takes {takes}")
 
     def finish(self) -> dict[str, Any]:
         """Record the wall time and peak memory, save, and return the whole record."""
         record = self._save(finished=True)
-        print(
-            f"{self.chapter}: profile={self.profile}, device={record['device']}, "
-            f"{record['wall_time_s']:.1f} s, peak memory {record['peak_memory_mb'] or float('nan'):.0f} MB"
-        )
+        print(f"{self.chapter}: profile={self.profile}, device={record['device']}, "
+              f"{record['wall_time_s']:.1f} s, peak memory {record['peak_memory_mb'] or float('nan'):.0f} MB")
         return record
 
     def _save(self, finished: bool = False) -> dict[str, Any]:
@@ -170,9 +156,8 @@ def settings_table(cfg: Settings) -> pd.DataFrame:
 
 def start_chapter(chapter: str, profile: str | None = None, changes: dict[str, Any] | None = None,
                   seed: int | None = None) -> ChapterRun:
-    """Set a chapter up (settings, device, seed, plot style) and show what it runs with: profile, device,
-    settings, costs, data sources. ``profile`` and ``changes`` are the notebook's parameters
-    (:func:`~course_utils.profiles.chapter_settings`); ``seed`` defaults to the chapter's ``seed`` setting."""
+    """Set a chapter up (settings, device, seed, plot style) and show what it runs with: profile, device, settings,
+    costs, data sources. ``profile`` and ``changes`` are the notebook's parameters (:func:`chapter_settings`)."""
     resolved = resolve_profile(profile)
     cfg = chapter_settings(chapter, resolved, changes)
     device = get_device()
@@ -184,11 +169,9 @@ def start_chapter(chapter: str, profile: str | None = None, changes: dict[str, A
     run = ChapterRun(chapter=chapter, profile=resolved, cfg=cfg, device=device)
     run.path.unlink(missing_ok=True)
     print(f"{chapter}: プロファイル {resolved}、デバイス {device_name(device)}")
-    fixtures = os.environ.get(data.ENV_FIXTURES)
-    if fixtures and use_fixtures:
-        print(f"テスト用の合成データを使います（{data.ENV_FIXTURES}={fixtures}）")
-    elif fixtures:
-        print(f"{data.ENV_FIXTURES} は {resolved} プロファイルでは使いません（無視して本物のデータを読みます）")
+    if fixtures := os.environ.get(data.ENV_FIXTURES):
+        print(f"テスト用の合成データを使います（{data.ENV_FIXTURES}={fixtures}）" if use_fixtures
+              else f"{data.ENV_FIXTURES} は {resolved} プロファイルでは使いません（無視して本物のデータを読みます）")
     print(f"\nこの章の設定（{resolved} プロファイルの値）。変えるときはパラメータのセルの changes に書きます:")
     display(settings_table(cfg))
     if cfg.overrides:
@@ -198,8 +181,7 @@ def start_chapter(chapter: str, profile: str | None = None, changes: dict[str, A
     print("\nプロファイルごとの、初回のダウンロード・時間・メモリの目安:")
     with pd.option_context("display.max_colwidth", None):  # the basis of an estimate in full
         display(chapter_costs(chapter))
-    sources = chapter_sources(chapter, cfg)
-    if sources:
+    if sources := chapter_sources(chapter, cfg):
         print("\nこの章のデータの出典とライセンス:")
         display(Markdown(attribution(*sources)))
     return run

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from course_utils.data import Resource, get_resource
-from course_utils.word_vectors import WORD2VEC_SUFFIXES
-
-# Chapter 2's word vectors by the name that ``cfg.vectors`` and load_word_vectors use -> their registry resource.
-WORD_VECTOR_RESOURCES = {"word2vec-google-news-300": "word2vec_google_news", "glove-6b-50d": "glove_6b_50d"}
+from course_utils.word_vectors import WORD2VEC_SUFFIXES, WORD_VECTORS as WORD_VECTOR_RESOURCES
 
 
-def _item(resource: Resource) -> str:
+def _item(source: str | Resource) -> str:
     """One source as a Markdown list item with its details as a nested list."""
+    if isinstance(source, str) and source.endswith(WORD2VEC_SUFFIXES) and source not in WORD_VECTOR_RESOURCES:
+        return (f"- **設定で指定したローカルの word2vec バイナリファイル** `{source}`\n"
+                "  - ライセンスと出典: このコースには記録がありません。そのファイルの配布元の記載に従ってください。")
+    resource = source if isinstance(source, Resource) else get_resource(WORD_VECTOR_RESOURCES.get(source, source))
     licence = f"[{resource.license}]({resource.license_url})" if resource.license_url else resource.license
-    lines = [f"- **{resource.title}** <{resource.homepage}>",
-             f"  - ライセンス: {licence}",
+    lines = [f"- **{resource.title}** <{resource.homepage}>", f"  - ライセンス: {licence}",
              f"  - 出典: {resource.attribution}"]
     if resource.package:
         lines.append(f"  - 配布: PyPI パッケージ `{resource.package}`")
@@ -26,13 +26,4 @@ def attribution(*sources: str | Resource) -> str:
     path of a local word2vec file (origin unknown). An unknown name raises ``UnknownResourceError``."""
     if not sources:
         raise ValueError("attribution() needs at least one source")
-    items = []
-    for source in sources:
-        if isinstance(source, Resource):
-            items.append(_item(source))
-        elif source.endswith(WORD2VEC_SUFFIXES) and source not in WORD_VECTOR_RESOURCES:
-            items.append(f"- **設定で指定したローカルの word2vec バイナリファイル** `{source}`\n"
-                         "  - ライセンスと出典: このコースには記録がありません。そのファイルの配布元の記載に従ってください。")
-        else:
-            items.append(_item(get_resource(WORD_VECTOR_RESOURCES.get(source, source))))
-    return "\n".join(items)
+    return "\n".join(map(_item, sources))

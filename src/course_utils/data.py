@@ -1,9 +1,7 @@
-"""Data registry and checksummed fetching (used by every chapter that reads a data set).
-
-:func:`fetch` takes a file registered in ``registry.toml`` from the cache, else the mirror
-(``COURSE_DATA_MIRROR``), else its sources in order, and uses it only once its sha256 matches.
-Downloads are bounded (size, deadline); messages never show a URL's user name, password or query.
-"""
+"""Data registry and checksummed fetching (every chapter that reads a data set): :func:`fetch` takes a file
+registered in ``registry.toml`` from the cache, else the mirror (``COURSE_DATA_MIRROR``), else its sources in order,
+and uses it only once its sha256 matches. Downloads are bounded (size, deadline); messages never show a URL's user
+name, password or query."""
 
 from __future__ import annotations
 
@@ -35,8 +33,6 @@ ENV_FIXTURES = "COURSE_DATA_FIXTURES"
 CHUNK = 1 << 20
 CONNECT_TIMEOUT_S = 15
 READ_TIMEOUT_S = 120  # seconds without a byte, once the server has answered
-# A download must finish within BASE_DEADLINE_S plus 1 s per MIN_RATE_BPS bytes of its registered
-# size (2 minutes plus 10 s per MB: a 95 kB file 2 minutes, 1.6 GB 4.6 hours).
 BASE_DEADLINE_S = 120.0
 MIN_RATE_BPS = 100_000
 UNKNOWN_ARCHIVE_FACTOR = 20  # an archive of unregistered size: at most this times its file's size
@@ -148,21 +144,17 @@ def resources() -> list[str]:
 
 def get_resource(name: str) -> Resource:
     """Return the registered resource ``name`` or raise :class:`UnknownResourceError`."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(resources())
-        raise UnknownResourceError(f"unknown data resource {name!r}; known resources: {known}") from None
+    if name not in _REGISTRY:
+        raise UnknownResourceError(f"unknown data resource {name!r}; known resources: {', '.join(resources())}")
+    return _REGISTRY[name]
 
 
 def get_file(name: str, key: str) -> DataFile:
     """Return the registered file ``key`` of resource ``name``."""
     res = get_resource(name)
-    try:
-        return res.files[key]
-    except KeyError:
-        known = ", ".join(res.files)
-        raise UnknownResourceError(f"resource {name!r} has no file {key!r}; its files: {known}") from None
+    if key not in res.files:
+        raise UnknownResourceError(f"resource {name!r} has no file {key!r}; its files: {', '.join(res.files)}")
+    return res.files[key]
 
 
 def sha256sum(path: Path) -> str:
@@ -181,8 +173,7 @@ def read_sha256sums(path: Path) -> dict[str, str]:
     return sums
 
 
-# sha256 of files verified by this process, keyed by device, inode, size, mtime and ctime (ns):
-# any write or change of the mtime moves the ctime, which a user cannot set back.
+# sha256 of files verified by this process, keyed by device, inode, size, mtime and ctime (ns: a write moves the ctime)
 _verified: dict[tuple[int, int, int, int, int], str] = {}
 
 
@@ -258,13 +249,9 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
-def _redact_text(text: str) -> str:
-    """``text`` with every URL in it redacted (error texts of libraries quote the URL)."""
-    return _URL.sub(lambda match: redact_url(match.group()), text)
-
-
 def download_deadline_s(size: int) -> float:
-    """The overall time limit of a download of ``size`` bytes (see :data:`BASE_DEADLINE_S`)."""
+    """The overall time limit of a download of ``size`` registered bytes: ``BASE_DEADLINE_S`` plus 1 s per
+    ``MIN_RATE_BPS`` bytes (2 minutes plus 10 s per MB: a 95 kB file 2 minutes, 1.6 GB 4.6 hours)."""
     return BASE_DEADLINE_S + size / MIN_RATE_BPS
 
 
@@ -291,10 +278,8 @@ def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> 
                         raise DataError(f"the server sent more than the registered {limit:,} bytes; "
                                         "the download was stopped")
                     if time.monotonic() > stop_at:
-                        raise DataError(
-                            f"the download did not finish within its deadline of {deadline_s:,.0f} s "
-                            f"({received:,} of {limit:,} bytes arrived: the server is too slow)"
-                        )
+                        raise DataError(f"the download did not finish within its deadline of {deadline_s:,.0f} s "
+                                        f"({received:,} of {limit:,} bytes arrived: the server is too slow)")
                     out.write(block)
                     bar.update(len(block))
         if announced is not None and received != announced:
@@ -303,10 +288,8 @@ def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> 
             try:
                 verify(tmp, sha256, limit)
             except ChecksumError:
-                raise DataError(
-                    f"the file it gave does not match the registered size {limit:,} bytes and "
-                    f"sha256 {sha256} (a changed or damaged upstream file); it was not kept"
-                ) from None
+                raise DataError(f"the file it gave does not match the registered size {limit:,} bytes and "
+                                f"sha256 {sha256} (a changed or damaged upstream file); it was not kept") from None
         tmp.replace(target)
     except ReadTimeoutError:
         message = f"the server stopped sending: nothing arrived for {READ_TIMEOUT_S} s after {received:,} bytes"
@@ -350,23 +333,20 @@ def _fetch_from(source: Source, entry: DataFile, target: Path) -> None:
         except Exception as exc:
             archive.unlink(missing_ok=True)
             if isinstance(exc, ChecksumError):
-                raise DataError(
-                    f"the file it gave does not match the registered size {entry.size:,} bytes and "
-                    f"sha256 {entry.sha256} (a changed or damaged upstream file; {exc}); it was not kept"
-                ) from None
+                raise DataError(f"the file it gave does not match the registered size {entry.size:,} bytes and "
+                                f"sha256 {entry.sha256} (a changed or damaged upstream file; {exc}); "
+                                "it was not kept") from None
             if isinstance(exc, DataError):
                 raise
-            raise DataError(
-                f"could not unpack {entry.path} from the archive {archive.name} "
-                f"({type(exc).__name__}: {exc}); the archive was deleted and is fetched again next time"
-            ) from exc
+            raise DataError(f"could not unpack {entry.path} from the archive {archive.name} ({type(exc).__name__}: "
+                            f"{exc}); the archive was deleted and is fetched again next time") from exc
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
 
 
 def _describe_error(exc: Exception) -> str:
-    """What went wrong with one location, in words, with any URL in it redacted."""
+    """What went wrong with one location, in words, with every URL in it redacted (libraries quote the URL)."""
     if isinstance(exc, DataError):
         text = str(exc)
     elif isinstance(exc, requests.ConnectionError):
@@ -377,7 +357,7 @@ def _describe_error(exc: Exception) -> str:
         text = f"HTTP {exc.response.status_code}"
     else:
         text = f"{type(exc).__name__}: {exc}"
-    return _redact_text(text)
+    return _URL.sub(lambda match: redact_url(match.group()), text)
 
 
 def _mirror_url(mirror: str, path: str) -> str:
@@ -418,7 +398,6 @@ def fetch(name: str, key: str) -> Path:
         note_source(entry.path, "cache", str(target.parent))
         return target
 
-    target.parent.mkdir(parents=True, exist_ok=True)
     tried: list[str] = []
     mirror = os.environ.get(ENV_MIRROR, "").strip()
     if mirror and res.mirrored:

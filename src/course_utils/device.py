@@ -23,17 +23,13 @@ def get_device(preferred: str | None = None, *, announce: bool = True) -> torch.
         try:
             device = torch.device(name.strip().lower())
         except RuntimeError:
-            raise ValueError(
-                f"unknown device {name!r}; use 'cpu', 'cuda' (or 'cuda:0', ...) or 'mps' "
-                f"(set by the argument or the {ENV_DEVICE} environment variable)"
-            ) from None
+            raise ValueError(f"unknown device {name!r}; use 'cpu', 'cuda' (or 'cuda:0', ...) or 'mps' "
+                             f"(set by the argument or the {ENV_DEVICE} environment variable)") from None
         if device.type not in available:
             raise ValueError(f"device {name!r} is not supported here; use 'cpu', 'cuda' or 'mps'")
         if not available[device.type]:
-            raise ValueError(
-                f"device {name!r} was asked for, but {device.type.upper()} is not available here; "
-                f"unset {ENV_DEVICE} or choose 'cpu'"
-            )
+            raise ValueError(f"device {name!r} was asked for, but {device.type.upper()} is not available here; "
+                             f"unset {ENV_DEVICE} or choose 'cpu'")
     if announce and device.type == "cpu":
         reason = f"{ENV_DEVICE}={name} の指定により" if name else "GPU が見つからないため"
         print(f"{reason} CPU で実行します。")

@@ -1,8 +1,6 @@
-"""Deriving the Japanese Wikipedia paragraph file from NICT's Kyoto-articles corpus (chapter 5).
-
-The archive holds one XML file per article; the course file has a line per ``<par>`` (the Japanese
-``<j>`` of its ``<sen>`` joined) or per ``<sen>`` outside any, and no titles (as the mirrored file).
-"""
+"""Deriving the Japanese Wikipedia paragraph file from NICT's Kyoto-articles corpus (chapter 5): the archive holds
+one XML file per article; the course file has a line per ``<par>`` (the Japanese ``<j>`` of its ``<sen>`` joined) or
+per ``<sen>`` outside any, and no titles (as the mirrored file)."""
 
 from __future__ import annotations
 

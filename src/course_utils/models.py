@@ -36,16 +36,13 @@ def resolve_model(name: str) -> str:
     (:data:`OFFLINE_MODELS`), else the Hub name (offline: :class:`ModelNotAvailable` if not cached)."""
     if Path(name).expanduser().is_dir():
         return str(Path(name).expanduser())
-    copy = _offline_copy(name)
-    if copy is not None:
+    if (copy := _offline_copy(name)) is not None:
         return str(copy)
     if _hub_offline():
         from huggingface_hub import try_to_load_from_cache
 
         if not isinstance(try_to_load_from_cache(name, "config.json"), str):
-            raise ModelNotAvailable(
-                f"model {name!r} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set. Connect to the "
-                f"internet and unset HF_HUB_OFFLINE, or use a model available offline ({', '.join(OFFLINE_MODELS)}; "
-                "e.g. the 'quick' profile)."
-            )
+            raise ModelNotAvailable(f"model {name!r} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set. "
+                                    "Connect to the internet and unset HF_HUB_OFFLINE, or use a model available "
+                                    f"offline ({', '.join(OFFLINE_MODELS)}; e.g. the 'quick' profile).")
     return name

@@ -19,7 +19,8 @@ from course_utils.models import ModelNotAvailable
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
-WORD_VECTORS = ("word2vec-google-news-300", "glove-6b-50d")
+# The word vectors by the name that chapter 2's ``cfg.vectors`` uses -> their registry resource.
+WORD_VECTORS = {"word2vec-google-news-300": "word2vec_google_news", "glove-6b-50d": "glove_6b_50d"}
 WORD2VEC_SUFFIXES = (".bin", ".bin.gz")
 
 
@@ -168,9 +169,8 @@ def load_word_vectors(name: str, keep: Collection[str] | None = None) -> WordVec
 
 
 def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> KeyedVectors:
-    """gensim's ``KeyedVectors`` holding ``vectors[i]`` for ``words[i]`` (a float32 copy), in that order;
-    ``ValueError`` for a count that does not match the rows, a repeated word (gensim would keep its
-    first vector silently) or an all-zero vector (``<PAD>``'s row: no direction)."""
+    """gensim's ``KeyedVectors`` holding ``vectors[i]`` for ``words[i]`` (a float32 copy), in that order; ``ValueError``
+    for a count that does not match the rows, a repeated word or an all-zero vector (``<PAD>``'s row)."""
     try:
         from gensim.models import KeyedVectors
     except ImportError:
