@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 import papermill
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
@@ -199,7 +200,7 @@ def execute(
     key = chapter_key(notebook)
     if key:
         (results_dir / f"{key}.json").unlink(missing_ok=True)  # nor an earlier record
-    failure = ""
+    failure: Exception | None = None
     with _environment(kernel_environment(results_dir, env)):
         try:
             papermill.execute_notebook(
@@ -213,11 +214,25 @@ def execute(
                 execution_timeout=CELL_TIMEOUT_S,
             )
         except Exception as exc:  # papermill raises its own and nbclient's errors
-            failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            failure = exc
     report = run_report(notebook, target, results_dir)
-    if failure and report.ok:  # a failure that the executed copy does not show (e.g. a dead kernel)
-        report.ok, report.error = False, f"{report.notebook}: {failure}"
+    if isinstance(failure, CellTimeoutError):
+        report.ok, report.error = False, (f"{report.notebook}: {_running_cell(notebook, target)} ran longer than "
+                                          f"the limit of {CELL_TIMEOUT_S:,} s per cell and was stopped (a timeout)")
+    elif isinstance(failure, DeadKernelError):
+        report.ok, report.error = False, (f"{report.notebook}: the kernel died while {_running_cell(notebook, target)} "
+                                          "was running (out of memory, or the process was killed)")
+    elif failure is not None and report.ok:  # a failure that the executed copy does not show
+        report.ok, report.error = False, f"{report.notebook}: " + f"{type(failure).__name__}: {failure}".splitlines()[0]
     return report
+
+
+def _running_cell(notebook: Path, executed: Path) -> str:
+    """The label of the last cell that papermill started in the executed copy (the one running when
+    the execution stopped)."""
+    started = [cell for cell in nbformat.read(executed, as_version=4).cells
+               if cell.cell_type == "code" and cell.metadata.get("papermill", {}).get("start_time")]
+    return _cell_label(notebook, started[-1].source) if started else "the first cell"
 
 
 def run_report(notebook: Path, executed: Path, results_dir: Path) -> RunReport:

@@ -104,3 +104,20 @@ def test_the_tests_output_folder_is_never_make_books_build_folder(tmp_path, monk
     monkeypatch.setenv("COURSE_TEST_OUTPUT", str(notebook_runner.BUILD / "tests"))
     with pytest.raises(ValueError, match="belongs to the book's build"):
         notebook_runner.output_of_tests()
+
+
+def test_a_timeout_and_a_dead_kernel_are_named_with_the_cell_that_was_running(tmp_path, monkeypatch):
+    monkeypatch.setattr(notebook_runner, "ROOT", tmp_path)
+    monkeypatch.setattr(notebook_runner, "CELL_TIMEOUT_S", 3)
+
+    def run(name, *sources):
+        notebook = _notebook(tmp_path / "book" / name, "profile = None", "x = 1", *sources, "y = 2")
+        return notebook_runner.execute(notebook, None, tmp_path / "results", tmp_path / "executed" / name)
+
+    slow = run("slow.ipynb", "import time\ntime.sleep(60)")
+    assert not slow.ok and slow.error == (
+        "book/slow.ipynb: cell 4 (`import time`) ran longer than the limit of 3 s per cell and was stopped (a timeout)")
+    dies = run("dies.ipynb", "import os\nos._exit(1)")
+    assert not dies.ok and dies.error == (
+        "book/dies.ipynb: the kernel died while cell 4 (`import os`) was running (out of memory, or the process was killed)")
+

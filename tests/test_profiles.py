@@ -121,6 +121,26 @@ def test_a_toml_syntax_error_names_the_file_and_line(tmp_path, monkeypatch):
     assert "ch01" in profiles.chapters()
 
 
+@pytest.mark.parametrize("text, message", [
+    ('[ch01.quick.expect]\nloss = [1.0, 0.5]\n', r"profiles.toml \[ch01.quick\] expect.loss must be a range \[low, high\]"),
+    ('[ch01.quick.expect]\nloss = [0.0, "0.5"]\n', r"expect.loss has the bound '0.5' in quotes: write a number without quotes"),
+    ('[ch01.quick]\nepochs = 0\n', r"profiles.toml \[ch01.quick\] epochs = 0: epochs takes values from 1 to 1000"),
+])
+def test_a_mistake_in_the_profiles_is_named_where_it_is(tmp_path, monkeypatch, text, message):
+    (tmp_path / "profiles.toml").write_text('[limits]\n"*epochs" = [1, 1000]\n' + text, encoding="utf-8")
+    monkeypatch.setattr(profiles.resources, "files", lambda package: tmp_path)
+    profiles._table.cache_clear()
+    profiles._limits.cache_clear()
+    try:
+        with pytest.raises(ProfileError, match=message):
+            profiles.chapters()
+    finally:
+        monkeypatch.undo()
+        profiles._table.cache_clear()
+        profiles._limits.cache_clear()
+    assert "ch01" in profiles.chapters()
+
+
 def _settings_file(tmp_path, text):
     path = tmp_path / "my-course.toml"
     path.write_text(text, encoding="utf-8")
@@ -165,6 +185,9 @@ def test_the_notebooks_changes_go_through_the_same_merge(tmp_path, monkeypatch):
     ({1: 2}, r"a setting's name is a text"),
     ([("epochs", 2)], r"changes must be a dict of settings"),
     ("epochs=2", r"changes must be a dict of settings"),
+    ({"epochs": 10**12}, r"changes .*epochs = 1000000000000: epochs takes values from 1 to 1000"),
+    ({"seed": -1}, r"changes .*seed = -1: seed takes values from 0 to 4294967295"),
+    ({"lr": float("inf")}, r"changes .*lr = inf is not a finite number"),
 ])
 def test_a_bad_change_in_the_notebook_says_where_and_what(changes, message):
     with pytest.raises(profiles.SettingsFileError, match=message):
@@ -180,7 +203,14 @@ def test_a_bad_change_in_the_notebook_says_where_and_what(changes, message):
     ("[ch05]\nepochs = true\n", r"\[ch05\] epochs = True is a bool"),
     ("[ch05.expect]\nno_such_figure = [0, 1]\n", r"\[ch05\] expect names figures the chapter gives no range: no_such_figure"),
     ("[ch05.expect]\ntest_ppl_rnn = [5, 1]\n", r"test_ppl_rnn must be a range \[low, high\]"),
-    ("[ch05.target]\ntest_ppl_rnn = [1, \"test_ppl_bigram\"]\n", r"test_ppl_rnn must be a range \[low, high\] of numbers"),
+    ("[ch05.target]\ntest_ppl_rnn = [1, \"test_ppl_bigram\"]\n", r"test_ppl_rnn must be a range \[low, high\] of finite numbers"),
+    ("[ch05.expect]\ntest_ppl_rnn = [1, \"test_ppl_bigramm\"]\n", r"test_ppl_rnn names 'test_ppl_bigramm', which is no figure"),
+    ("[ch05.expect]\ntest_ppl_rnn = [1, nan]\n", r"test_ppl_rnn must be a range \[low, high\] of finite numbers"),
+    ("[ch05]\nlr = nan\n", r"\[ch05\] lr = nan is not a finite number"),
+    ("[ch05]\nlr = inf\n", r"\[ch05\] lr = inf is not a finite number"),
+    ("[ch05]\nepochs = -1\n", r"\[ch05\] epochs = -1: epochs takes values from 1 to 1000"),
+    ("[ch02]\ntrain_size = -5\n", r"\[ch02\] train_size = -5: train_size takes values from 0 to"),
+    ("[ch02]\ncnn_widths = [0, 3]\n", r"\[ch02\] cnn_widths = \[0, 3\]: cnn_widths takes values from 1 to 64"),
     ("[ch05\nepochs = 1\n", r"is not valid TOML"),
 ])
 def test_a_bad_settings_file_names_the_file_and_the_key(tmp_path, monkeypatch, text, message):
@@ -195,6 +225,24 @@ def test_a_missing_settings_file_says_how_to_fix_it(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_SETTINGS", str(tmp_path / "missing.toml"))
     with pytest.raises(profiles.SettingsFileError, match=r"missing.toml \(named by COURSE_SETTINGS\) does not exist.*unset COURSE_SETTINGS"):
         profiles.chapter_settings("ch01", "quick")
+
+
+def test_a_settings_file_that_is_a_folder_is_named_as_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_SETTINGS", str(tmp_path))
+    with pytest.raises(profiles.SettingsFileError, match=r"\(named by COURSE_SETTINGS\) is a folder; name a TOML file"):
+        profiles.chapter_settings("ch01", "quick")
+
+
+def test_every_numeric_setting_has_limits_that_its_values_keep():
+    for chapter in profiles.chapters():
+        for profile in profiles.PROFILES:
+            for key, value in profiles.chapter_settings(chapter, profile).items():
+                if key in profiles.RANGE_TABLES or isinstance(value, (str, bool)):
+                    continue
+                bounds = profiles.limit(key)
+                assert bounds is not None, f"[limits] of profiles.toml has no pattern for {chapter} {key}"
+                assert all(bounds[0] <= v <= bounds[1] for v in (value if isinstance(value, list) else [value])), (
+                    f"{chapter}.{profile} {key} = {value!r} is outside its limits {bounds}")
 
 
 def test_the_readme_example_settings_file_applies(tmp_path, monkeypatch):

@@ -3,6 +3,8 @@ and every chapter's settings per profile, from ``profiles.toml``; CONTRIBUTING.m
 
 from __future__ import annotations
 
+import fnmatch
+import math
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -78,6 +80,8 @@ def _table() -> dict[str, dict[str, dict[str, Any]]]:
         raise ProfileError(f"{source} is not valid TOML: {exc}") from None
     settings = {}
     for chapter, table in raw.items():
+        if chapter == "limits":
+            continue
         shared = {key: value for key, value in table.items() if key not in PROFILES}
         nested = [key for key, value in shared.items() if isinstance(value, dict)]
         if nested:
@@ -86,6 +90,14 @@ def _table() -> dict[str, dict[str, dict[str, Any]]]:
                 f"([{chapter}.<profile>.{nested[0]}], profile one of {', '.join(PROFILES)})"
             )
         settings[chapter] = {profile: {**shared, **values} for profile, values in table.items() if profile in PROFILES}
+        names = _bound_names(settings[chapter])
+        for profile, values in settings[chapter].items():
+            for key, value in values.items():
+                where = f"profiles.toml [{chapter}.{profile}] {key}"
+                for name, bounds in (value.items() if key in RANGE_TABLES else []):
+                    _checked_range(f"{where}.{name}", bounds, names if key == "expect" else None)
+                if key not in RANGE_TABLES:
+                    _check_limit(where, key, value)
     return settings
 
 
@@ -119,6 +131,8 @@ def _file_changes(chapter: str) -> tuple[Path | None, dict[str, Any]]:
     if not value.strip():
         return None, {}
     path = Path(value).expanduser()
+    if path.is_dir():
+        raise SettingsFileError(f"settings file {path} (named by {ENV_SETTINGS}) is a folder; name a TOML file")
     if not path.is_file():
         raise SettingsFileError(
             f"settings file {path} (named by {ENV_SETTINGS}) does not exist; create it, or unset "
@@ -147,19 +161,58 @@ def _same_type(new: Any, old: Any) -> bool:
     return type(new) is type(old)
 
 
-def _range_names(chapter: str) -> set[str]:
-    """Every figure that some profile of ``chapter`` gives a range or target."""
-    return {name for profile in _table()[chapter].values() for table in RANGE_TABLES for name in profile.get(table, {})}
+def _range_names(profiles: dict[str, dict[str, Any]]) -> set[str]:
+    """Every figure that one of a chapter's ``profiles`` gives a range or target."""
+    return {name for profile in profiles.values() for table in RANGE_TABLES for name in profile.get(table, {})}
 
 
-def _checked_range(where: str, value: Any, names_allowed: bool) -> list[Any]:
-    bound_types = (int, float, str) if names_allowed else (int, float)
+def _bound_names(profiles: dict[str, dict[str, Any]]) -> set[str]:
+    """The figures a bound of ``expect`` may name: those with a range, and those a profile's bounds name."""
+    named = {bound for profile in profiles.values() for bounds in profile.get("expect", {}).values()
+             for bound in bounds if isinstance(bound, str)}
+    return _range_names(profiles) | named
+
+
+def _checked_range(where: str, value: Any, names: set[str] | None) -> list[Any]:
+    """``value`` if it is a range [low, high] of finite numbers (or, with ``names``, of those figures' names)."""
+    bound_types = (int, float, str) if names is not None else (int, float)
     bounds_ok = isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, bound_types) and not isinstance(v, bool) for v in value)
+        isinstance(v, bound_types) and not isinstance(v, bool) and (not isinstance(v, float) or math.isfinite(v))
+        for v in value)
     if not bounds_ok or (all(isinstance(v, (int, float)) for v in value) and value[0] > value[1]):
-        kind = "numbers or names of recorded figures" if names_allowed else "numbers"
-        raise SettingsFileError(f"{where} must be a range [low, high] of {kind}, not {value!r}")
+        kind = "finite numbers or names of recorded figures" if names is not None else "finite numbers"
+        raise SettingsFileError(f"{where} must be a range [low, high] of {kind}, low ≤ high, not {value!r}")
+    quoted = [v for v in value if isinstance(v, str) and v.strip().lstrip("+-").replace(".", "", 1).isdigit()]
+    if quoted:
+        raise SettingsFileError(f"{where} has the bound {quoted[0]!r} in quotes: write a number without quotes")
+    unknown = [v for v in value if isinstance(v, str) and v not in names]
+    if unknown:
+        raise SettingsFileError(f"{where} names {unknown[0]!r}, which is no figure of the chapter; "
+                                f"known: {', '.join(sorted(names))}")
     return value
+
+
+@cache
+def _limits() -> dict[str, list[float]]:
+    """``[limits]`` of profiles.toml: the values each setting may take, by name pattern (first match)."""
+    return tomllib.loads(resources.files("course_utils").joinpath("profiles.toml").read_text("utf-8"))["limits"]
+
+
+def limit(key: str) -> list[float] | None:
+    """The [low, high] that the setting ``key`` (or each item of it) must lie in; None for a text."""
+    return next((bounds for pattern, bounds in _limits().items() if fnmatch.fnmatchcase(key, pattern)), None)
+
+
+def _check_limit(where: str, key: str, value: Any) -> None:
+    """Raise :class:`SettingsFileError` unless every number of ``value`` is finite and within ``limit(key)``."""
+    bounds = limit(key)
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            continue
+        if not math.isfinite(item):
+            raise SettingsFileError(f"{where} = {value!r} is not a finite number")
+        if bounds is not None and not bounds[0] <= item <= bounds[1]:
+            raise SettingsFileError(f"{where} = {value!r}: {key} takes values from {bounds[0]} to {bounds[1]}")
 
 
 def _merge(chapter: str, base: dict[str, Any], new: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -172,15 +225,14 @@ def _merge(chapter: str, base: dict[str, Any], new: Mapping[str, Any], source: s
         if key in RANGE_TABLES:
             if not isinstance(value, dict):
                 raise SettingsFileError(f"{where} must be a table of ranges {{name: [low, high]}}")
-            unknown = sorted(set(value) - _range_names(chapter))
+            known = _range_names(_table()[chapter])
+            unknown = sorted(set(value) - known)
             if unknown:
-                raise SettingsFileError(
-                    f"{where} names figures the chapter gives no range: {', '.join(unknown)}; "
-                    f"known: {', '.join(sorted(_range_names(chapter)))}"
-                )
+                raise SettingsFileError(f"{where} names figures the chapter gives no range: {', '.join(unknown)}; "
+                                        f"known: {', '.join(sorted(known))}")
+            names = _bound_names(_table()[chapter]) if key == "expect" else None
             merged[key] = {**base.get(key, {}), **{
-                name: _checked_range(f"{where}.{name}", bounds, key == "expect")
-                for name, bounds in value.items()
+                name: _checked_range(f"{where}.{name}", bounds, names) for name, bounds in value.items()
             }}
         elif key not in base:
             known = ", ".join(sorted(k for k in base if k not in RANGE_TABLES))
@@ -191,6 +243,7 @@ def _merge(chapter: str, base: dict[str, Any], new: Mapping[str, Any], source: s
                 f"{type(base[key]).__name__} like {base[key]!r}"
             )
         else:
+            _check_limit(where, key, value)
             merged[key] = float(value) if isinstance(base[key], float) else value
     return merged
 
