@@ -122,7 +122,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     - ``/endless/<file>`` sends the file and then zeros without end, with no Content-Length;
     - ``/trickle/<file>`` sends one byte every 0.05 s;
     - ``/stall/<file>`` sends the headers and half of the file, then nothing for 5 s;
-    - ``/length/<value>/<file>`` sends the file with ``Content-Length: <value>``.
+    - ``/length/<value>/<file>`` sends the file with ``Content-Length: <value>``;
+    - ``/slowheaders/<file>`` sends its headers one byte every 0.05 s (10 s in all).
     """
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
@@ -131,8 +132,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             length, _, rest = rest.partition("/")
         else:
             length = None
-        if kind not in ("truncated", "gzip", "endless", "trickle", "stall", "length"):
+        if kind not in ("truncated", "gzip", "endless", "trickle", "stall", "length", "slowheaders"):
             return super().do_GET()
+        if kind == "slowheaders":
+            return self._slow_headers()
         body = (Path(self.directory) / rest.split("?")[0]).read_bytes()
         self.close_connection = True
         self.send_response(200)
@@ -148,6 +151,18 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self._send(kind, body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up, as it should
+
+    def _slow_headers(self) -> None:
+        import time
+
+        self.close_connection = True
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200 + b"\r\n\r\n":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def _send(self, kind: str, body: bytes) -> None:
         import time

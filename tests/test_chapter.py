@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -160,7 +161,7 @@ def test_a_missed_target_is_reported_and_stored_but_does_not_fail(tmp_path, caps
         (None, r"ch99/acc is None \(NoneType\); record\(\) takes a finite real number here"),
         (True, r"ch99/acc is True \(bool\)"),
         ([0.5, float("nan")], r"ch99/acc is \[0.5, nan\] \(list\)"),
-        ("0.9", r"ch99/acc is '0.9' \(str\); record\(\) takes a finite real number here \(the profile sets a range"),
+        ("0.9", r"ch99/acc is '0.9' \(str\); record\(\) takes a finite real number here \(it has a unit, or the profile sets a range"),
     ],
 )
 def test_only_finite_real_numbers_are_recorded_where_a_number_is_meant(value, message, tmp_path):
@@ -182,6 +183,8 @@ def test_a_text_is_recorded_only_for_a_figure_without_a_range():
         run.record("v", np.array([1.0, 2.0]))
     with pytest.raises(ResultOutOfRange, match="ch99/inf is inf, not a finite number"):
         run.record("inf", np.float64("inf"))
+    with pytest.raises(chapter.UnrecordableValue, match=r"ch99/seconds is '12' \(str\); .*it has a unit"):
+        run.record("seconds", "12", unit="s")  # a unit means a number
 
 
 def test_bad_files_in_the_results_folder_are_named_and_skipped(tmp_path):
@@ -201,6 +204,40 @@ def test_bad_files_in_the_results_folder_are_named_and_skipped(tmp_path):
     assert messages[1] == f"{folder / 'ch03.json'} is skipped: expected a JSON object, found list"
     assert "ch04.json is skipped: expected \"metrics\" to map each name" in messages[2]
     assert messages[3] == f"{folder / 'notes.json'} is skipped: a chapter record is named chNN.json (e.g. ch02.json)"
+
+
+@pytest.mark.parametrize("record, message", [
+    ({"chapter": "ch05", "finished": "false", "metrics": {}}, '"finished" is \'false\', expected a bool'),
+    ({"chapter": "ch05", "wall_time_s": "12 s", "metrics": {}}, '"wall_time_s" is \'12 s\', expected a int or float'),
+    ({"chapter": "ch05", "metrics": {"acc": {"value": [0.5]}}}, 'metric "acc" has the value [0.5], expected a number'),
+    ({"chapter": "ch05", "metrics": {"acc": {"value": 0.5, "expected": [0, "1"]}}}, 'metric "acc" has the range'),
+])
+def test_a_record_field_of_the_wrong_type_is_named_and_never_shown_as_a_result(tmp_path, record, message):
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "ch05.json").write_text(json.dumps(record))
+    with pytest.warns(ResultsFileWarning, match=re.escape(message)):
+        assert load_results(folder) == {}
+
+
+def test_a_results_folder_that_is_a_file_is_named(monkeypatch, tmp_path):
+    (tmp_path / "results").write_text("not a folder")
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path / "results"))
+    with pytest.raises(NotADirectoryError, match="is a file, but the chapters' records need a folder there"):
+        paths.results_dir()
+
+
+def test_the_published_targets_ignore_a_settings_file(monkeypatch, tmp_path):
+    from course_utils.profiles import chapters
+    from course_utils.results_page import chapter_targets
+
+    key = next(key for key in chapters() if chapter_targets(key))
+    before = chapter_targets(key)
+    name = next(iter(before))
+    settings = tmp_path / "s.toml"
+    settings.write_text(f"[{key}.target]\n{name} = [-1234.5, 1234.5]\n")
+    monkeypatch.setenv("COURSE_SETTINGS", str(settings))
+    assert chapter_targets(key) == before and before[name] != (-1234.5, 1234.5)
 
 
 def test_fixtures_are_used_in_the_smoke_profile_only_and_the_output_says_so(monkeypatch, capsys, fixture_dir, tmp_path):

@@ -173,7 +173,8 @@ def test_gzip_encoded_response_is_kept_byte_for_byte_and_the_checksum_decides(mo
     base, served = http_server
     (served / "file.tsv").write_bytes(PAYLOAD)
     _register(monkeypatch, [Source(f"{base}/gzip/file.tsv")])
-    with pytest.raises(DataError, match="gzip/file.tsv: the file it gave does not match"):
+    with pytest.raises(DataError, match=r"gzip/file.tsv: the server sent the file compressed \(Content-Encoding: "
+                                        r"gzip\) although it was asked not to"):
         data.fetch("toy", "all")  # the server sent gzip bytes, which are not the registered file
     packed = gzip.compress(PAYLOAD, mtime=0)
     (served / "file.tsv.gz").write_bytes(PAYLOAD)
@@ -238,6 +239,20 @@ def test_a_trickling_server_meets_the_deadline(monkeypatch, http_server):
     assert time.monotonic() - started < 5
 
 
+def test_the_deadline_covers_headers_that_trickle(monkeypatch, http_server):
+    import time
+
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    _register(monkeypatch, [Source(f"{base}/slowheaders/file.tsv")])
+    monkeypatch.setattr(data, "BASE_DEADLINE_S", 0.5)
+    started = time.monotonic()
+    with pytest.raises(DataError, match="did not finish within its deadline of .* for connecting, the headers"):
+        data.fetch("toy", "all")
+    assert time.monotonic() - started < 3  # the headers alone would take 10 s
+    assert not list((paths.cache_dir() / "toy").glob("file.tsv"))
+
+
 def test_the_deadline_grows_with_the_size():
     assert data.download_deadline_s(95_000) == pytest.approx(data.BASE_DEADLINE_S + 0.95)
     assert data.download_deadline_s(1_647_046_227) > 4 * 3600
@@ -279,6 +294,21 @@ def test_a_mirror_url_with_a_query_string_is_joined_with_the_path(monkeypatch, h
     monkeypatch.setenv("COURSE_DATA_MIRROR", f"{base}/?token=abc")
     assert data.fetch("toy", "all").read_bytes() == PAYLOAD
     assert data._mirror_url("https://u:p@host/m/?token=abc", "SST-2/a b.tsv") == "https://u:p@host/m/SST-2/a%20b.tsv?token=abc"
+
+
+@pytest.mark.parametrize("secret", ["Xq1 Zr2<Yt3>", "Xq1'Zr2\"Yt3", "Xq1 Zr2&x=Yt3"])
+def test_credentials_with_any_characters_never_appear_in_an_error(monkeypatch, secret):
+    url = f"https://reader:{secret}@example.org/file.tsv?sig={secret}"
+    _register(monkeypatch, [Source(url)])
+
+    def failing_get(requested, **kwargs):  # a library error that quotes the URL as it was given
+        raise RuntimeError(f"cannot open {requested} (see {requested.replace(' ', '%20')})")
+
+    monkeypatch.setattr(data.requests, "get", failing_get)
+    with pytest.raises(DataError) as info:
+        data.fetch("toy", "all")
+    for part in ("Xq1", "Zr2", "Yt3"):
+        assert part not in str(info.value), str(info.value)
 
 
 def test_redact_url():
@@ -486,3 +516,19 @@ def test_the_registry_is_read_from_its_toml_file():
     assert data.get_file("jawiki_kyoto", "paragraphs").sources[0].extract is data.write_paragraphs_from_archive
     with pytest.raises(ValueError, match=r"registry.toml \[toy.files.all\]: unknown extract 'tar:x'"):
         data._extractor("tar:x", "[toy.files.all]")
+
+
+def test_a_folder_where_the_cached_file_belongs_is_named(monkeypatch):
+    entry = _register(monkeypatch)
+    (paths.cache_dir() / entry.path).mkdir(parents=True)
+    with pytest.raises(DataError, match=r"file.tsv is a folder where the data file toy/file.tsv belongs: remove it"):
+        data.fetch("toy", "all")
+
+
+@pytest.mark.parametrize("mirror", ["ftp://example.org/data", "http://", "https:///data"])
+def test_a_malformed_mirror_url_is_named(monkeypatch, mirror):
+    _register(monkeypatch)
+    monkeypatch.setenv("COURSE_DATA_MIRROR", mirror)
+    with pytest.raises(DataError, match=r"COURSE_DATA_MIRROR=.*: is neither a folder nor an http\(s\) URL"):
+        data.fetch("toy", "all")
+

@@ -18,6 +18,7 @@ def test_offline_minilm_resolves_to_the_packaged_copy():
 
 
 def test_local_folder_is_returned_as_it_is(tmp_path):
+    (tmp_path / "config.json").write_text("{}")  # what save_pretrained writes first
     assert models.resolve_model(str(tmp_path)) == str(tmp_path)
 
 
@@ -34,3 +35,11 @@ def test_hub_name_offline_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
     with pytest.raises(ModelNotAvailable, match="'distilbert-base-uncased' is not in the local"):
         models.resolve_model("distilbert-base-uncased")
+
+
+def test_a_folder_without_a_saved_model_does_not_shadow_the_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bert-base-uncased").mkdir()
+    with pytest.raises(ModelNotAvailable, match="bert-base-uncased is a folder without config.json"):
+        models.resolve_model("bert-base-uncased")
+

@@ -186,3 +186,24 @@ def test_the_writer_writes_what_the_reader_reads(tmp_path, name):
     np.testing.assert_array_equal(wv.vectors, vectors.astype(np.float32))
     with pytest.raises(ValueError, match="3 words for vectors of shape \\(4, 3\\)"):
         word_vectors.write_word2vec_binary(path, words[:3], vectors)
+
+
+def _binary(*entries: tuple[str, list[float]], count: int | None = None) -> bytes:
+    dim = len(entries[0][1])
+    body = b"".join(w.encode() + b" " + struct.pack(f"<{dim}f", *v) + b"\n" for w, v in entries)
+    return f"{count or len(entries)} {dim}\n".encode() + body
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("truncated.bin.gz", __import__("gzip").compress(_binary(("a", [1, 2]), ("b", [3, 4])))[:-12],
+     "cannot be read after 0 words"),
+    ("plain.bin.gz", _binary(("a", [1, 2])), "cannot be read at its start: Not a gzipped file"),
+    ("junk.bin", _binary(("a", [1, 2])) + b"more words here", "goes on after the 1 words its header announces"),
+    ("nan.bin", _binary(("a", [1, float("nan")])), r"the vector of word 1 \('a'\) holds NaN or infinity"),
+    ("twice.bin", _binary(("a", [1, 2]), ("a", [3, 4])), "holds the word 'a' more than once"),
+])
+def test_a_malformed_word2vec_file_is_named_with_what_is_wrong(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(word_vectors.Word2VecFormatError, match=f"{path}.*{message}"):
+        word_vectors.read_word2vec_binary(path, None)

@@ -80,10 +80,10 @@ class ChapterRun:
 
     def record(self, name: str, value: Any, unit: str = "") -> Any:
         """Store figure ``name``, check it against its range and target, and return it: a finite real number (also a
-        one-element tensor or NumPy scalar), or a text where the profile sets no range or target. NaN and infinity
-        raise :class:`ResultOutOfRange`, anything else :class:`UnrecordableValue`."""
+        one-element tensor or NumPy scalar), or a text where it has no unit and the profile sets no range or target.
+        NaN and infinity raise :class:`ResultOutOfRange`, anything else :class:`UnrecordableValue`."""
         bounds, target = self._range("expect", name), self._range("target", name)
-        value = self._checked(name, value, numeric=bounds is not None or target is not None)
+        value = self._checked(name, value, numeric=bounds is not None or target is not None or bool(unit))
         entry: dict[str, Any] = {"value": value, "unit": unit, "expected": bounds}
         if target is not None:
             entry |= {"target": target, "target_met": target[0] <= value <= target[1]}
@@ -110,7 +110,7 @@ class ChapterRun:
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if is_number or (isinstance(value, str) and not numeric):
             return value
-        takes = ("a finite real number here (the profile sets a range or target for it)" if numeric
+        takes = ("a finite real number here (it has a unit, or the profile sets a range or target for it)" if numeric
                  else "a finite real number or a text here")
         raise UnrecordableValue(f"{what} is {value!r} ({type(value).__name__}); record() takes {takes}")
 

@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 import shutil
-import time
+import threading
 import tomllib
 import warnings
 import zipfile
@@ -19,7 +19,7 @@ from importlib.resources import files as resources_files
 from pathlib import Path
 from types import MappingProxyType
 from typing import BinaryIO
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
 from tqdm.auto import tqdm
@@ -257,29 +257,51 @@ def download_deadline_s(size: int) -> float:
 
 def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> None:
     """Download ``url`` (at most ``limit`` bytes, as sent) to ``target`` through a temporary file, with a
-    progress bar; with ``sha256`` the file must have it and exactly ``limit`` bytes."""
-    tmp = temporary_file_beside(target, ".part")
+    progress bar; with ``sha256`` the file must have it and exactly ``limit`` bytes. The whole exchange
+    (connecting, the headers, every gap between bytes) must end within :func:`download_deadline_s`: it runs
+    in a thread that is told to stop, and left behind, when the deadline passes."""
     deadline_s = download_deadline_s(limit)
-    received, announced = 0, None
+    stop, failure = threading.Event(), []
+
+    def exchange() -> None:
+        try:
+            _exchange(url, target, limit, sha256, stop)
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=exchange, name=f"download {target.name}", daemon=True)
+    worker.start()
+    worker.join(deadline_s)
+    if worker.is_alive():
+        stop.set()
+        raise DataError(f"the download did not finish within its deadline of {deadline_s:,.0f} s for connecting, "
+                        "the headers and the body together (the server is too slow)")
+    if failure:
+        raise failure[0]
+
+
+def _exchange(url: str, target: Path, limit: int, sha256: str | None, stop: threading.Event) -> None:
+    """The request and the body of :func:`_download`; gives up as soon as ``stop`` is set."""
+    tmp = temporary_file_beside(target, ".part")
+    received, announced, encoding = 0, None, "identity"
     try:
         with open(tmp, "wb") as out, requests.get(
             url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S), headers={"Accept-Encoding": "identity"}
         ) as resp:
             resp.raise_for_status()
+            encoding = resp.headers.get("content-encoding", "identity").strip().lower() or "identity"
             length = resp.headers.get("content-length", "").strip()
             announced = int(length) if length.isdigit() else None
             if announced is not None and announced > limit:
                 raise DataError(f"the server announces {announced:,} bytes, more than the registered {limit:,}")
-            stop_at = time.monotonic() + deadline_s
             with tqdm(total=announced, unit="B", unit_scale=True, desc=target.name, leave=False) as bar:
                 while block := resp.raw.read1(CHUNK, decode_content=False):
                     received += len(block)
                     if received > limit:
                         raise DataError(f"the server sent more than the registered {limit:,} bytes; "
                                         "the download was stopped")
-                    if time.monotonic() > stop_at:
-                        raise DataError(f"the download did not finish within its deadline of {deadline_s:,.0f} s "
-                                        f"({received:,} of {limit:,} bytes arrived: the server is too slow)")
+                    if stop.is_set():
+                        return
                     out.write(block)
                     bar.update(len(block))
         if announced is not None and received != announced:
@@ -288,9 +310,14 @@ def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> 
             try:
                 verify(tmp, sha256, limit)
             except ChecksumError:
+                if encoding != "identity":
+                    raise DataError(f"the server sent the file compressed (Content-Encoding: {encoding}) although "
+                                    "it was asked not to, so the bytes are not the registered file; it was not "
+                                    "kept (try again later, or use the mirror)") from None
                 raise DataError(f"the file it gave does not match the registered size {limit:,} bytes and "
                                 f"sha256 {sha256} (a changed or damaged upstream file); it was not kept") from None
-        tmp.replace(target)
+        if not stop.is_set():
+            tmp.replace(target)
     except ReadTimeoutError:
         message = f"the server stopped sending: nothing arrived for {READ_TIMEOUT_S} s after {received:,} bytes"
         raise DataError(message) from None
@@ -345,8 +372,9 @@ def _fetch_from(source: Source, entry: DataFile, target: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _describe_error(exc: Exception) -> str:
-    """What went wrong with one location, in words, with every URL in it redacted (libraries quote the URL)."""
+def _describe_error(exc: Exception, url: str) -> str:
+    """What went wrong with the location ``url``, in words, without its credentials and query whatever
+    characters they hold, and with every URL in it redacted (libraries quote the URL)."""
     if isinstance(exc, DataError):
         text = str(exc)
     elif isinstance(exc, requests.ConnectionError):
@@ -357,7 +385,18 @@ def _describe_error(exc: Exception) -> str:
         text = f"HTTP {exc.response.status_code}"
     else:
         text = f"{type(exc).__name__}: {exc}"
+    parts = urlsplit(url)
+    for secret in filter(None, (parts.netloc.rpartition("@")[0], parts.query, parts.fragment)):
+        text = _spelt_any_way(unquote(secret)).sub("…", text)
     return _URL.sub(lambda match: redact_url(match.group()), text)
+
+
+def _spelt_any_way(secret: str) -> re.Pattern[str]:
+    """A pattern of ``secret`` with each character as it is or percent-encoded (a space also as ``+``)."""
+    def spellings(char: str) -> str:
+        forms = {re.escape(char), re.escape(quote(char, safe=""))} | ({r"\+"} if char == " " else set())
+        return "(?:" + "|".join(sorted(forms)) + ")"
+    return re.compile("".join(map(spellings, secret)), re.IGNORECASE)
 
 
 def _mirror_url(mirror: str, path: str) -> str:
@@ -369,6 +408,9 @@ def _mirror_url(mirror: str, path: str) -> str:
 def _from_mirror(mirror: str, entry: DataFile, target: Path) -> Path:
     """``entry`` from the mirror (a folder, read in place, or a base URL, downloaded to ``target``)."""
     if "://" in mirror:
+        parts = urlsplit(mirror)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise DataError("is neither a folder nor an http(s) URL such as https://example.org/course-data")
         _fetch_from(Source(_mirror_url(mirror, entry.path)), entry, target)
         return target
     mirrored = Path(mirror).expanduser().resolve() / entry.path
@@ -393,6 +435,8 @@ def fetch(name: str, key: str) -> Path:
         return fixture
 
     target = cache_dir() / entry.path
+    if target.is_dir():
+        raise DataError(f"{target} is a folder where the data file {entry.path} belongs: remove it and run again")
     if target.is_file():
         verify(target, entry.sha256, entry.size)
         note_source(entry.path, "cache", str(target.parent))
@@ -404,7 +448,7 @@ def fetch(name: str, key: str) -> Path:
         try:
             path = _from_mirror(mirror, entry, target)
         except Exception as exc:  # any failure of one location: note it and try the next
-            tried.append(f"{ENV_MIRROR}={redact_url(mirror)}: {_describe_error(exc)}")
+            tried.append(f"{ENV_MIRROR}={redact_url(mirror)}: {_describe_error(exc, mirror)}")
         else:
             note_source(entry.path, "mirror", mirror)
             return path
@@ -413,7 +457,7 @@ def fetch(name: str, key: str) -> Path:
         try:
             _fetch_from(source, entry, target)
         except Exception as exc:  # any failure of one location: note it and try the next
-            tried.append(f"{redact_url(source.url)}: {_describe_error(exc)}")
+            tried.append(f"{redact_url(source.url)}: {_describe_error(exc, source.url)}")
             continue
         if tried:
             warnings.warn(f"{entry.path} came from {redact_url(source.url)} after: {'; '.join(tried)}", stacklevel=2)

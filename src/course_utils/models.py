@@ -34,8 +34,12 @@ def _hub_offline() -> bool:
 def resolve_model(name: str) -> str:
     """What ``from_pretrained`` should load for ``name``: a local folder, else a PyPI package's copy
     (:data:`OFFLINE_MODELS`), else the Hub name (offline: :class:`ModelNotAvailable` if not cached)."""
-    if Path(name).expanduser().is_dir():
-        return str(Path(name).expanduser())
+    if (folder := Path(name).expanduser()).is_dir():
+        if not (folder / "config.json").is_file():
+            raise ModelNotAvailable(f"{folder} is a folder without config.json, so it holds no saved model; a model "
+                                    "folder is what save_pretrained writes. Remove or rename the folder to use the "
+                                    f"model {name!r} by name, or point the setting at a folder with the model.")
+        return str(folder)
     if (copy := _offline_copy(name)) is not None:
         return str(copy)
     if _hub_offline():

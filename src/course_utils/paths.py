@@ -31,9 +31,14 @@ def cache_dir() -> Path:
 def results_dir() -> Path:
     """The chapters' records: ``COURSE_RESULTS_DIR``, else the project's ``_build/results``, else ./course_results."""
     if os.environ.get(ENV_RESULTS):
-        return Path(os.environ[ENV_RESULTS]).expanduser()
-    root = project_root()
-    return (root / "_build" / "results") if root else Path.cwd() / "course_results"
+        folder = Path(os.environ[ENV_RESULTS]).expanduser()
+    else:
+        root = project_root()
+        folder = (root / "_build" / "results") if root else Path.cwd() / "course_results"
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"{folder} ({ENV_RESULTS}, else the default) is a file, but the chapters' records "
+                                 f"need a folder there: move the file, or set {ENV_RESULTS} to a folder")
+    return folder
 
 
 def temporary_file_beside(target: Path, suffix: str = ".part") -> Path:

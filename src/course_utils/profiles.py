@@ -248,7 +248,8 @@ def _merge(chapter: str, base: dict[str, Any], new: Mapping[str, Any], source: s
     return merged
 
 
-def chapter_settings(chapter: str, profile: str, changes: Mapping[str, Any] | None = None) -> Settings:
+def chapter_settings(chapter: str, profile: str, changes: Mapping[str, Any] | None = None,
+                     use_settings_file: bool = True) -> Settings:
     """The settings of ``chapter`` in ``profile`` (a resolved name), with the changes of the
     ``COURSE_SETTINGS`` file and then ``changes`` (the notebook's, e.g. ``{"epochs": 2}``) merged over them."""
     if profile not in PROFILES:
@@ -263,7 +264,7 @@ def chapter_settings(chapter: str, profile: str, changes: Mapping[str, Any] | No
             f"changes must be a dict of settings such as {{\"epochs\": 2}}, not {changes!r} "
             f"({type(changes).__name__}); write it in the notebook's parameters cell"
         )
-    path, from_file = _file_changes(chapter)
+    path, from_file = _file_changes(chapter) if use_settings_file else (None, {})
     values = _merge(chapter, table[chapter][profile], from_file, f"{path}: [{chapter}]")
     values = _merge(chapter, values, changes or {}, "changes (the notebook's parameters cell):")
     return Settings(chapter, profile, values, {**from_file, **(changes or {})}, path)

@@ -113,7 +113,7 @@ def reference_sources() -> list[tuple[str, str]]:
 def chapter_targets(chapter: str) -> dict[str, Range]:
     """The chapter's targets: the ranges of ``[chNN.full.target]`` (empty for an unknown chapter)."""
     try:
-        target = chapter_settings(chapter, "full").get("target", {})
+        target = chapter_settings(chapter, "full", use_settings_file=False).get("target", {})
     except ProfileError:
         return {}
     return {name: (float(low), float(high)) for name, (low, high) in target.items()}
@@ -156,6 +156,31 @@ class ResultsFileWarning(UserWarning):
     """A file in the results folder that is not a readable chapter record (it is skipped)."""
 
 
+# What each field of a record must be, when present (None is allowed where a record may lack the figure).
+RECORD_FIELDS = {"chapter": (str,), "profile": (str,), "device": (str,), "finished": (bool,),
+                 "wall_time_s": (int, float), "peak_memory_mb": (int, float, type(None)),
+                 "settings_overrides": (dict,)}
+
+
+def _is(value: Any, kinds: tuple[type, ...]) -> bool:
+    return isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))
+
+
+def _check_fields(record: dict[str, Any]) -> None:
+    """Raise ValueError naming the first field of ``record`` (or of one of its metrics) of the wrong type."""
+    for field_name, kinds in RECORD_FIELDS.items():
+        if field_name in record and not _is(record[field_name], kinds):
+            kinds_text = " or ".join(kind.__name__ for kind in kinds)
+            raise ValueError(f'"{field_name}" is {record[field_name]!r}, expected a {kinds_text}')
+    for name, entry in record.get("metrics", {}).items():
+        value, expected = entry.get("value"), entry.get("expected")
+        if not _is(value, (int, float, str)):
+            raise ValueError(f'metric "{name}" has the value {value!r}, expected a number or a text')
+        if expected is not None and not (isinstance(expected, list) and len(expected) == 2
+                                         and all(_is(b, (int, float)) for b in expected)):
+            raise ValueError(f'metric "{name}" has the range {expected!r}, expected [low, high]')
+
+
 def load_results(folder: Path | None = None) -> dict[str, dict[str, Any]]:
     """All chapter records (``chNN.json``) in ``folder`` (default :func:`results_dir`), keyed by chapter;
     a file that is not one is skipped with a :class:`ResultsFileWarning` that says why."""
@@ -170,6 +195,7 @@ def load_results(folder: Path | None = None) -> dict[str, dict[str, Any]]:
             metrics = record.get("metrics", {})
             if not isinstance(metrics, dict) or not all(isinstance(entry, dict) for entry in metrics.values()):
                 raise ValueError('expected "metrics" to map each name to an object such as {"value": 0.8}')
+            _check_fields(record)
             records[path.stem] = record
         except (OSError, ValueError) as exc:
             warnings.warn(f"{path} is skipped: {exc}", ResultsFileWarning, stacklevel=2)

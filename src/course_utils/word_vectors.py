@@ -4,8 +4,9 @@ words asked for while reading; gensim's ``KeyedVectors`` from vectors (:func:`ke
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,18 +69,27 @@ def _word2vec_header(path: Path, line: bytes) -> tuple[int, int]:
     return count, dim
 
 
+def _read(read: Callable[[int], bytes], size: int, path: Path, where: str) -> bytes:
+    """``read(size)``, with gzip's errors for a damaged or non-gzip file turned into a :class:`Word2VecFormatError`."""
+    try:
+        return read(size)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise Word2VecFormatError(f"{path} cannot be read {where}: {exc}") from None
+
+
 def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVectors:
     """Stream a (gzipped) binary word2vec file, keeping only the words in ``keep``.
 
-    Raises :class:`Word2VecFormatError`, naming the file, for a bad header, a text-format file,
-    a word that is not UTF-8 or has no end, and a file that ends early.
+    Raises :class:`Word2VecFormatError`, naming the file, for a bad header, a text-format file, a word
+    that is not UTF-8, has no end or comes twice, a vector with NaN or infinity, a file that ends early
+    or goes on after its last word, and a damaged gzip file.
     """
     opener = gzip.open if path.suffix == ".gz" else open
     words: list[str] = []
-    rows: list[np.ndarray] = []
+    kept = bytearray()  # the kept vectors, one after another: no object per row
     positions: list[int] = []  # where each kept word is in the file
     with opener(path, "rb") as fh:
-        count, dim = _word2vec_header(path, fh.readline(100))
+        count, dim = _word2vec_header(path, _read(fh.readline, 100, path, "at its start"))
         width = 4 * dim
         buffer, pos = b"", 0
         # At most about ten redraws: where no widgets show the bar (a built book, a plain
@@ -93,7 +103,7 @@ def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVector
                             f"{path}: word {number:,} does not end within {MAX_WORD_BYTES:,} bytes "
                             "(no space after it): not a binary word2vec file"
                         )
-                    more = fh.read(1 << 20)
+                    more = _read(fh.read, 1 << 20, path, f"after {number - 1:,} words")
                     if not more:
                         raise Word2VecFormatError(f"{path} ends after {number - 1:,} of {count:,} words")
                     buffer, pos = buffer[pos:] + more, 0
@@ -111,12 +121,20 @@ def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVector
                     raise Word2VecFormatError(f"{path}: word {number:,} ({raw[:40]!r}) is not valid UTF-8") from None
                 pos = space + 1 + width
                 if keep is None or word in keep:
+                    if not np.isfinite(np.frombuffer(vector, dtype="<f4")).all():
+                        raise Word2VecFormatError(f"{path}: the vector of word {number:,} ({word!r}) holds NaN "
+                                                  "or infinity")
                     words.append(word)
-                    rows.append(np.frombuffer(vector, dtype="<f4").copy())
+                    kept += vector
                     positions.append(number - 1)
                 bar.update()
-    matrix = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
-    return WordVectors(words, matrix.astype(np.float32, copy=False), count, positions=positions, path=path)
+        if (buffer[pos:] + _read(fh.read, MAX_WORD_BYTES, path, "after its last word")).strip():
+            raise Word2VecFormatError(f"{path} goes on after the {count:,} words its header announces")
+    if len(set(words)) != len(words):
+        repeated = next(word for word, n in Counter(words).items() if n > 1)
+        raise Word2VecFormatError(f"{path} holds the word {repeated!r} more than once")
+    matrix = np.frombuffer(kept, dtype="<f4").reshape(len(words), dim)
+    return WordVectors(words, matrix.astype(np.float32), count, positions=positions, path=path)
 
 
 def write_word2vec_binary(path: Path, words: Sequence[str], vectors: np.ndarray) -> None:
