@@ -253,6 +253,32 @@ def test_the_deadline_covers_headers_that_trickle(monkeypatch, http_server):
     assert not list((paths.cache_dir() / "toy").glob("file.tsv"))
 
 
+def test_an_interrupted_download_stops_its_worker(monkeypatch, http_server):
+    import threading
+    import time
+
+    base, served = http_server
+    (served / "file.tsv").write_bytes(PAYLOAD)
+    entry = _register(monkeypatch, [Source(f"{base}/trickle/file.tsv")])
+
+    workers = []
+
+    class Interrupted(threading.Thread):
+        def join(self, timeout=None):  # the student presses Ctrl-C while the download runs
+            workers.append(self)
+            time.sleep(0.2)
+            raise KeyboardInterrupt
+
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(data, "threading", SimpleNamespace(Thread=Interrupted, Event=threading.Event))
+    with pytest.raises(KeyboardInterrupt):
+        data.fetch("toy", "all")
+    threading.Thread.join(workers[0], 2)  # the trickle sends a byte every 0.05 s: it stops at once
+    assert not workers[0].is_alive(), "the worker went on downloading after the interrupt"
+    assert not (paths.cache_dir() / entry.path).exists()
+
+
 def test_the_deadline_grows_with_the_size():
     assert data.download_deadline_s(95_000) == pytest.approx(data.BASE_DEADLINE_S + 0.95)
     assert data.download_deadline_s(1_647_046_227) > 4 * 3600

@@ -271,9 +271,12 @@ def _download(url: str, target: Path, limit: int, sha256: str | None = None) -> 
 
     worker = threading.Thread(target=exchange, name=f"download {target.name}", daemon=True)
     worker.start()
-    worker.join(deadline_s)
+    try:
+        worker.join(deadline_s)
+    finally:  # the deadline passed, or the wait was interrupted (Ctrl-C): the worker stops at its next block
+        if worker.is_alive():
+            stop.set()
     if worker.is_alive():
-        stop.set()
         raise DataError(f"the download did not finish within its deadline of {deadline_s:,.0f} s for connecting, "
                         "the headers and the body together (the server is too slow)")
     if failure:
