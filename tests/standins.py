@@ -1,6 +1,6 @@
 """Same-architecture stand-ins for the full profile's models and word vectors, built offline.
 
-The full profile loads distilbert-base-uncased (chapter 3), bert-base-uncased (chapter 4) and the
+The full profile loads distilbert-base-uncased (chapter 4), bert-base-uncased (chapter 5) and the
 GoogleNews word2vec vectors (chapter 2), none of which can be downloaded here. The full-structure
 notebook test (tests/test_notebooks.py) runs every chapter in ``full`` with a settings file that
 points those settings at the stand-ins below and shrinks only sizes, so that the code the full

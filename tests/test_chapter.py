@@ -85,7 +85,7 @@ def test_the_notebooks_changes_go_over_the_file_and_are_shown_and_recorded(tmp_p
 
 
 def test_start_chapter_shows_the_costs_and_the_data_sources(monkeypatch, capsys):
-    chapter.start_chapter("ch04", "smoke")
+    chapter.start_chapter("ch05", "smoke")
     out = capsys.readouterr().out
     assert "プロファイルごとの、初回のダウンロード" in out and "データの出典とライセンス" in out
 
@@ -192,8 +192,8 @@ def test_bad_files_in_the_results_folder_are_named_and_skipped(tmp_path):
     folder.mkdir()
     (folder / "ch01.json").write_text('{"chapter": "ch01", "metrics": {"acc": {"value": 0.5}}}')
     (folder / "ch02.json").write_text('{"chapter": "ch02", "metr')
-    (folder / "ch03.json").write_text("[1, 2]")
-    (folder / "ch04.json").write_text('{"metrics": {"acc": 0.5}}')
+    (folder / "ch04.json").write_text("[1, 2]")
+    (folder / "ch05.json").write_text('{"metrics": {"acc": 0.5}}')
     (folder / "notes.json").write_text("{}")
     with pytest.warns(ResultsFileWarning) as caught:
         loaded = load_results()
@@ -201,21 +201,21 @@ def test_bad_files_in_the_results_folder_are_named_and_skipped(tmp_path):
     messages = sorted(str(w.message) for w in caught)
     assert len(messages) == 4
     assert messages[0].startswith(f"{folder / 'ch02.json'} is skipped: Unterminated string")
-    assert messages[1] == f"{folder / 'ch03.json'} is skipped: expected a JSON object, found list"
-    assert "ch04.json is skipped: expected \"metrics\" to map each name" in messages[2]
+    assert messages[1] == f"{folder / 'ch04.json'} is skipped: expected a JSON object, found list"
+    assert "ch05.json is skipped: expected \"metrics\" to map each name" in messages[2]
     assert messages[3] == f"{folder / 'notes.json'} is skipped: a chapter record is named chNN.json (e.g. ch02.json)"
 
 
 @pytest.mark.parametrize("record, message", [
-    ({"chapter": "ch05", "finished": "false", "metrics": {}}, '"finished" is \'false\', expected a bool'),
-    ({"chapter": "ch05", "wall_time_s": "12 s", "metrics": {}}, '"wall_time_s" is \'12 s\', expected a int or float'),
-    ({"chapter": "ch05", "metrics": {"acc": {"value": [0.5]}}}, 'metric "acc" has the value [0.5], expected a number'),
-    ({"chapter": "ch05", "metrics": {"acc": {"value": 0.5, "expected": [0, "1"]}}}, 'metric "acc" has the range'),
+    ({"chapter": "ch03", "finished": "false", "metrics": {}}, '"finished" is \'false\', expected a bool'),
+    ({"chapter": "ch03", "wall_time_s": "12 s", "metrics": {}}, '"wall_time_s" is \'12 s\', expected a int or float'),
+    ({"chapter": "ch03", "metrics": {"acc": {"value": [0.5]}}}, 'metric "acc" has the value [0.5], expected a number'),
+    ({"chapter": "ch03", "metrics": {"acc": {"value": 0.5, "expected": [0, "1"]}}}, 'metric "acc" has the range'),
 ])
 def test_a_record_field_of_the_wrong_type_is_named_and_never_shown_as_a_result(tmp_path, record, message):
     folder = tmp_path / "results"
     folder.mkdir()
-    (folder / "ch05.json").write_text(json.dumps(record))
+    (folder / "ch03.json").write_text(json.dumps(record))
     with pytest.warns(ResultsFileWarning, match=re.escape(message)):
         assert load_results(folder) == {}
 

@@ -60,7 +60,7 @@ def test_the_form_rule_finds_a_cell_hidden_in_one_place_only():
 
 def test_the_cell_installs_from_the_book_repository_with_the_chapter_extra():
     url, branch = repository()
-    assert requirement("ch03") == f"course-utils[ch03] @ git+{url}@{branch}"
+    assert requirement("ch04") == f"course-utils[ch04] @ git+{url}@{branch}"
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     assert sorted(extras) == sorted(chapter_key(path) for path in chapter_notebooks())
     assert not any(name.startswith("torch") for deps in extras.values() for name in deps)

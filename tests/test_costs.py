@@ -21,4 +21,4 @@ def test_download_sizes_come_from_the_data_registry():
     table = chapter_costs("ch02")
     assert "GoogleNews" in table.loc["full", "ダウンロード（初回のみ）"]
     assert "1,647 MB" in table.loc["full", "ダウンロード（初回のみ）"]  # the registered size of the .bin.gz
-    assert "268 MB" in chapter_costs("ch03").loc["full", "ダウンロード（初回のみ）"]
+    assert "268 MB" in chapter_costs("ch04").loc["full", "ダウンロード（初回のみ）"]

@@ -178,6 +178,57 @@ def test_chapter_opens_with_three_code_cells(notebook):
     assert "start_chapter(" in code[2].source, f"{notebook.name}: the third code cell calls start_chapter"
 
 
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
+def test_chapter_ends_with_a_summary_and_self_check_questions(notebook):
+    """まとめ (a few points), then 確認問題: at least 3 questions whose answers are hidden in
+    ``<details>`` (collapsed in the book and in Colab alike)."""
+    text = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "markdown"]
+    summary = next((i for i, t in enumerate(text) if re.search(r"^## まとめ", t, re.M)), None)
+    assert summary is not None, f"{notebook.name}: no '## まとめ' section"
+    after = "\n".join(text[summary:])
+    assert re.search(r"^## 確認問題", after, re.M), f"{notebook.name}: no '## 確認問題' after まとめ"
+    answers = re.findall(r"<details>\s*<summary>.*?</summary>.*?\S.*?</details>", after, re.S)
+    assert len(answers) >= 3, f"{notebook.name}: {len(answers)} hidden answers after まとめ (at least 3)"
+
+
+LONG_SENTENCE = 100  # characters
+MAX_LONG_SHARE = 0.05
+
+
+def sentences(markdown: str) -> list[str]:
+    """The Japanese sentences of a Markdown cell: paragraphs and list items joined across their soft
+    line breaks and split after 。！？; code, math, tables, headings, HTML and link targets left out."""
+    markdown = re.sub(r"```.*?```|\$\$.*?\$\$|<details>.*?</details>", "", markdown, flags=re.S)
+    blocks, current = [], []
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        item = re.match(r"^([-*]|\d+\.)\s+", stripped)
+        if not stripped or stripped.startswith(("|", "#", "<", ":::")) or item:
+            blocks.append("".join(current))
+            current = [stripped[item.end():]] if item else []
+        else:
+            current.append(stripped)
+    blocks.append("".join(current))
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", "\n".join(blocks))
+    parts = (part.strip() for part in re.split(r"(?<=[。！？])|\n", text))
+    return [part for part in parts if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", part)]
+
+
+def test_sentences_are_split_across_soft_line_breaks():
+    text = "最初の文は\n二行にわたります。次の文です。\n\n- 項目の文。\n\n```python\nx = 1  # 日本語\n```\n| 表 | です |"
+    assert sentences(text) == ["最初の文は二行にわたります。", "次の文です。", "項目の文。"]
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
+def test_long_sentences_are_rare(notebook):
+    found = [s for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "markdown"
+             for s in sentences(c.source)]
+    long = [s for s in found if len(s) > LONG_SENTENCE]
+    assert len(long) <= MAX_LONG_SHARE * len(found), (
+        f"{notebook.name}: {len(long)} of {len(found)} sentences are over {LONG_SENTENCE} characters "
+        f"(at most {MAX_LONG_SHARE:.0%}); split them:\n" + "\n".join(long))
+
+
 def _offline_env(fixture_dir, tmp_path) -> dict[str, str]:
     """The fixture data, an empty cache and no Hub: the environment of the offline notebook runs."""
     return {
@@ -216,6 +267,24 @@ def test_runs_in_the_smoke_profile(notebook, fixture_dir, fixed_clock, matplotli
                 named_bounds = {bound for bounds in ranges.values() for bound in bounds if isinstance(bound, str)}
                 unrecorded = sorted((set(ranges) | named_bounds) - set(record["metrics"]))
                 assert not unrecorded, f"[{key}.{profile}.{table}] names figures the notebook does not record: {unrecorded}"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=_id)
+def test_the_main_text_runs_with_every_solution_removed(notebook, fixture_dir, tmp_path, monkeypatch):
+    """A student who skips every exercise can still run the chapter: no main-text cell uses a name
+    that only a solution defines."""
+    import notebook_runner
+
+    monkeypatch.setattr(notebook_runner, "ROOT", tmp_path)  # the stripped copy lives in tmp_path
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [c for c in nb.cells if "solution" not in c.metadata.get("tags", [])]
+    stripped = tmp_path / notebook.parent.name / notebook.name
+    stripped.parent.mkdir()
+    nbformat.write(nb, stripped)
+    report = execute(stripped, "smoke", tmp_path / "results", tmp_path / "executed.ipynb",
+                     env=_offline_env(fixture_dir, tmp_path))
+    assert report.ok, f"{notebook.name} without its solutions: {report.error}"
 
 
 # What legitimately varies between two runs of a notebook (object addresses, progress bars' times,

@@ -149,17 +149,17 @@ def _settings_file(tmp_path, text):
 
 def test_a_settings_file_is_merged_over_the_profile(tmp_path, monkeypatch):
     path = _settings_file(tmp_path, """
-[ch05]
+[ch03]
 epochs = 3
 lr = 1            # an int where the setting is a float
-[ch05.expect]
+[ch03.expect]
 test_ppl_rnn = [1.0, 50.0]
 [ch02]
 cnn_widths = [2, 3]
 """)
-    full = profiles.chapter_settings("ch05", "full")
+    full = profiles.chapter_settings("ch03", "full")
     monkeypatch.setenv("COURSE_SETTINGS", str(path))
-    cfg = profiles.chapter_settings("ch05", "full")
+    cfg = profiles.chapter_settings("ch03", "full")
     assert (cfg.epochs, cfg.lr, cfg.hidden_dim) == (3, 1.0, full.hidden_dim)
     assert isinstance(cfg.lr, float)
     assert cfg.expect["test_ppl_rnn"] == [1.0, 50.0]
@@ -170,11 +170,11 @@ cnn_widths = [2, 3]
 
 
 def test_the_notebooks_changes_go_through_the_same_merge(tmp_path, monkeypatch):
-    cfg = profiles.chapter_settings("ch05", "quick", {"epochs": 2, "lr": 1})
+    cfg = profiles.chapter_settings("ch03", "quick", {"epochs": 2, "lr": 1})
     assert (cfg.epochs, cfg.lr) == (2, 1.0) and isinstance(cfg.lr, float)
     assert cfg.overrides == {"epochs": 2, "lr": 1} and cfg.overrides_file is None
-    monkeypatch.setenv("COURSE_SETTINGS", str(_settings_file(tmp_path, "[ch05]\nepochs = 3\nhidden_dim = 64\n")))
-    cfg = profiles.chapter_settings("ch05", "quick", {"epochs": 2})
+    monkeypatch.setenv("COURSE_SETTINGS", str(_settings_file(tmp_path, "[ch03]\nepochs = 3\nhidden_dim = 64\n")))
+    cfg = profiles.chapter_settings("ch03", "quick", {"epochs": 2})
     assert (cfg.epochs, cfg.hidden_dim) == (2, 64)  # the notebook's changes come last
 
 
@@ -191,33 +191,33 @@ def test_the_notebooks_changes_go_through_the_same_merge(tmp_path, monkeypatch):
 ])
 def test_a_bad_change_in_the_notebook_says_where_and_what(changes, message):
     with pytest.raises(profiles.SettingsFileError, match=message):
-        profiles.chapter_settings("ch05", "quick", changes)
+        profiles.chapter_settings("ch03", "quick", changes)
 
 
 @pytest.mark.parametrize("text, message", [
     ("[ch09]\nepochs = 1\n", r"\[ch09\] is not a chapter"),
-    ("[ch05]\nepoch = 1\n", r"\[ch05\] epoch: the chapter has no setting 'epoch'; it defines: .*epochs"),
-    ("[ch05]\nepochs = 1.5\n", r"\[ch05\] epochs = 1.5 is a float; the setting takes a int like 10"),
-    ("[ch05]\nepochs = \"2\"\n", r"\[ch05\] epochs = '2' is a str"),
+    ("[ch03]\nepoch = 1\n", r"\[ch03\] epoch: the chapter has no setting 'epoch'; it defines: .*epochs"),
+    ("[ch03]\nepochs = 1.5\n", r"\[ch03\] epochs = 1.5 is a float; the setting takes a int like 10"),
+    ("[ch03]\nepochs = \"2\"\n", r"\[ch03\] epochs = '2' is a str"),
     ("[ch02]\ncnn_widths = [2, \"x\"]\n", r"\[ch02\] cnn_widths"),
-    ("[ch05]\nepochs = true\n", r"\[ch05\] epochs = True is a bool"),
-    ("[ch05.expect]\nno_such_figure = [0, 1]\n", r"\[ch05\] expect names figures the chapter gives no range: no_such_figure"),
-    ("[ch05.expect]\ntest_ppl_rnn = [5, 1]\n", r"test_ppl_rnn must be a range \[low, high\]"),
-    ("[ch05.target]\ntest_ppl_rnn = [1, \"test_ppl_bigram\"]\n", r"test_ppl_rnn must be a range \[low, high\] of finite numbers"),
-    ("[ch05.expect]\ntest_ppl_rnn = [1, \"test_ppl_bigramm\"]\n", r"test_ppl_rnn names 'test_ppl_bigramm', which is no figure"),
-    ("[ch05.expect]\ntest_ppl_rnn = [1, nan]\n", r"test_ppl_rnn must be a range \[low, high\] of finite numbers"),
-    ("[ch05]\nlr = nan\n", r"\[ch05\] lr = nan is not a finite number"),
-    ("[ch05]\nlr = inf\n", r"\[ch05\] lr = inf is not a finite number"),
-    ("[ch05]\nepochs = -1\n", r"\[ch05\] epochs = -1: epochs takes values from 1 to 1000"),
+    ("[ch03]\nepochs = true\n", r"\[ch03\] epochs = True is a bool"),
+    ("[ch03.expect]\nno_such_figure = [0, 1]\n", r"\[ch03\] expect names figures the chapter gives no range: no_such_figure"),
+    ("[ch03.expect]\ntest_ppl_rnn = [5, 1]\n", r"test_ppl_rnn must be a range \[low, high\]"),
+    ("[ch03.target]\ntest_ppl_rnn = [1, \"test_ppl_bigram\"]\n", r"test_ppl_rnn must be a range \[low, high\] of finite numbers"),
+    ("[ch03.expect]\ntest_ppl_rnn = [1, \"test_ppl_bigramm\"]\n", r"test_ppl_rnn names 'test_ppl_bigramm', which is no figure"),
+    ("[ch03.expect]\ntest_ppl_rnn = [1, nan]\n", r"test_ppl_rnn must be a range \[low, high\] of finite numbers"),
+    ("[ch03]\nlr = nan\n", r"\[ch03\] lr = nan is not a finite number"),
+    ("[ch03]\nlr = inf\n", r"\[ch03\] lr = inf is not a finite number"),
+    ("[ch03]\nepochs = -1\n", r"\[ch03\] epochs = -1: epochs takes values from 1 to 1000"),
     ("[ch02]\ntrain_size = -5\n", r"\[ch02\] train_size = -5: train_size takes values from 0 to"),
     ("[ch02]\ncnn_widths = [0, 3]\n", r"\[ch02\] cnn_widths = \[0, 3\]: cnn_widths takes values from 1 to 64"),
-    ("[ch05\nepochs = 1\n", r"is not valid TOML"),
+    ("[ch03\nepochs = 1\n", r"is not valid TOML"),
 ])
 def test_a_bad_settings_file_names_the_file_and_the_key(tmp_path, monkeypatch, text, message):
     path = _settings_file(tmp_path, text)
     monkeypatch.setenv("COURSE_SETTINGS", str(path))
     with pytest.raises(profiles.SettingsFileError, match=message) as error:
-        profiles.chapter_settings("ch05" if "ch02" not in text else "ch02", "full")
+        profiles.chapter_settings("ch03" if "ch02" not in text else "ch02", "full")
     assert str(path) in str(error.value)
 
 
@@ -249,6 +249,6 @@ def test_the_readme_example_settings_file_applies(tmp_path, monkeypatch):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
     monkeypatch.setenv("COURSE_SETTINGS", str(_settings_file(tmp_path, example)))
-    assert profiles.chapter_settings("ch05", "full").epochs == 4
+    assert profiles.chapter_settings("ch03", "full").epochs == 4
     assert profiles.chapter_settings("ch02", "full").train_size == 20000
-    assert profiles.chapter_settings("ch03", "quick").model_name == "/content/my-distilbert"
+    assert profiles.chapter_settings("ch04", "quick").model_name == "/content/my-distilbert"

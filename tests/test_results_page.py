@@ -21,11 +21,11 @@ def _ref(label, value, metric=None, approx=False) -> Reference:
 
 def test_the_project_references_parse_and_cite_their_sources():
     references = results_page.load_references()
-    assert set(references) == {"ch02", "ch03", "ch04", "ch05"}
-    assert len(references["ch02"]) == 6 and len(references["ch03"]) == 4 and len(references["ch04"]) == 4
+    assert set(references) == {"ch02", "ch04", "ch05", "ch03"}
+    assert len(references["ch02"]) == 6 and len(references["ch04"]) == 4 and len(references["ch05"]) == 4
     lr = references["ch02"][1]
     assert lr.value == (0.75, 0.80) and lr.formatted() == "0.75–0.8"
-    assert references["ch05"][2].formatted() == "≈ 80"
+    assert references["ch03"][2].formatted() == "≈ 80"
     assert all(ref.url.startswith("https://") for refs in references.values() for ref in refs)
     assert len(results_page.reference_sources()) == 4
 
@@ -102,8 +102,8 @@ def test_a_value_outside_its_range_is_flagged():
 def test_targets_come_from_the_full_target_table_and_are_checked():
     from course_utils.profiles import chapter_settings
 
-    targets = results_page.chapter_targets("ch05")
-    assert targets == {name: tuple(map(float, bounds)) for name, bounds in chapter_settings("ch05", "full").target.items()}
+    targets = results_page.chapter_targets("ch03")
+    assert targets == {name: tuple(map(float, bounds)) for name, bounds in chapter_settings("ch03", "full").target.items()}
     assert targets["test_ppl_lstm"] == (1.0, 80.0)
     record = {"metrics": {"ppl": {"value": 120.0, "unit": "", "expected": [1, 300]}, "acc": {"value": 0.9, "unit": ""}}}
     ppl, acc = compare_chapter("ch09", record, [], {"ppl": (1.0, 105.0), "acc": (0.8, 1.0)})

@@ -12,13 +12,13 @@ the set of names they import (tests/test_api.py compares them). By chapter:
   ``build_embeddings``, ``masked_mean``, ``MeanEmbeddingClassifier``, ``collate``; and the
   training loop it writes out before reusing it: ``train_epoch``, ``accuracy``, ``predict``,
   ``fit``, ``History``;
-- chapter 3 (emotion): ``load_emotion``, ``resolve_model``, ``encoder_features``,
+- chapter 3 (RNN language model): ``load_jawiki_paragraphs``, ``load_references``,
+  ``chapter_targets``;
+- chapter 4 (emotion): ``load_emotion``, ``resolve_model``, ``encoder_features``,
   ``plot_confusion_matrix``;
-- chapter 4 (SMS spam): ``load_spam``, ``resolve_model``, ``encoder_features``, ``Pooling``,
+- chapter 5 (SMS spam): ``load_spam``, ``resolve_model``, ``encoder_features``, ``Pooling``,
   ``first_token``, ``plot_confusion_matrix``, ``fit``, ``predict``, ``accuracy``, ``History``,
   ``load_references``;
-- chapter 5 (RNN language model): ``load_jawiki_paragraphs``, ``load_references``,
-  ``chapter_targets``;
 - the book's results page: ``load_results``, ``ResultsFileWarning``, ``chapters``,
   ``compare_chapter``, ``format_range``, ``format_value``, ``reference_sources``.
 
@@ -49,9 +49,9 @@ __all__ = [
     "peak_memory_mb", "PAD", "PAD_ID", "tokenize", "case_variants", "text_to_ids", "encode_examples",
     "EmptyTextError", "build_embeddings", "masked_mean", "MeanEmbeddingClassifier", "collate",
     "train_epoch", "accuracy", "predict", "fit", "History",
+    "load_jawiki_paragraphs", "load_references", "chapter_targets",
     "load_emotion", "resolve_model", "encoder_features", "plot_confusion_matrix",
-    "load_spam", "Pooling", "first_token", "load_references",
-    "load_jawiki_paragraphs", "chapter_targets",
+    "load_spam", "Pooling", "first_token",
     "load_results", "ResultsFileWarning", "chapters", "compare_chapter", "format_range", "format_value",
     "reference_sources",
 ]

@@ -1,5 +1,5 @@
-"""Features of a frozen Transformer encoder, one vector per text (chapter 3 teaches the [CLS]
-vector and writes the loop out; chapter 4 reuses the loop with its own pooling)."""
+"""Features of a frozen Transformer encoder, one vector per text (chapter 4 teaches the [CLS]
+vector and writes the loop out; chapter 5 reuses the loop with its own pooling)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ Pooling = Callable[[Any, torch.Tensor], torch.Tensor]
 
 
 def first_token(output: Any, attention_mask: torch.Tensor) -> torch.Tensor:
-    """The last layer's hidden state at the first token ([CLS]), as chapter 3 uses it."""
+    """The last layer's hidden state at the first token ([CLS]), as chapter 4 uses it."""
     return output.last_hidden_state[:, 0]
 
 

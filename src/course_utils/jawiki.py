@@ -1,4 +1,4 @@
-"""Deriving the Japanese Wikipedia paragraph file from NICT's Kyoto-articles corpus (chapter 5): the archive holds
+"""Deriving the Japanese Wikipedia paragraph file from NICT's Kyoto-articles corpus (chapter 3): the archive holds
 one XML file per article; the course file has a line per ``<par>`` (the Japanese ``<j>`` of its ``<sen>`` joined) or
 per ``<sen>`` outside any, and no titles (as the mirrored file)."""
 

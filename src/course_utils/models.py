@@ -1,4 +1,4 @@
-"""Pretrained Transformer models by name, online and offline (chapters 3 and 4)."""
+"""Pretrained Transformer models by name, online and offline (chapters 4 and 5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Training and evaluation loops with progress bars and a per-epoch history (chapters 2 and 4). A batch is
+"""Training and evaluation loops with progress bars and a per-epoch history (chapters 2 and 5). A batch is
 ``(inputs, targets)`` (``inputs`` a Tensor, or a dict of keyword inputs) or a dict whose ``"label"`` is the target and
 whose other tensors are the model's keyword inputs (the rest is ignored)."""
 
