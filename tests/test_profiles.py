@@ -68,6 +68,7 @@ def test_every_profile_of_a_chapter_has_the_same_settings_and_repeats_no_shared_
 def _profiles_from(tmp_path, monkeypatch, text):
     (tmp_path / "profiles.toml").write_text(text, encoding="utf-8")
     monkeypatch.setattr(profiles.resources, "files", lambda package: tmp_path)
+    profiles._raw.cache_clear()
     profiles._table.cache_clear()
 
 
@@ -83,6 +84,7 @@ def test_a_profile_overrides_the_shared_settings(tmp_path, monkeypatch):
             profiles.chapters()
     finally:
         monkeypatch.undo()
+        profiles._raw.cache_clear()
         profiles._table.cache_clear()
 
 
@@ -111,12 +113,14 @@ def test_a_profile_that_is_not_a_string_is_named(value):
 def test_a_toml_syntax_error_names_the_file_and_line(tmp_path, monkeypatch):
     (tmp_path / "profiles.toml").write_text('[ch01.smoke]\nseed = 0\nepochs 3\n', encoding="utf-8")
     monkeypatch.setattr(profiles.resources, "files", lambda package: tmp_path)
+    profiles._raw.cache_clear()
     profiles._table.cache_clear()
     try:
         with pytest.raises(ProfileError, match=rf"{tmp_path / 'profiles.toml'} is not valid TOML: .*\(at line 3, column 8\)"):
             profiles.chapters()
     finally:
         monkeypatch.undo()
+        profiles._raw.cache_clear()
         profiles._table.cache_clear()
     assert "ch01" in profiles.chapters()
 
@@ -129,15 +133,15 @@ def test_a_toml_syntax_error_names_the_file_and_line(tmp_path, monkeypatch):
 def test_a_mistake_in_the_profiles_is_named_where_it_is(tmp_path, monkeypatch, text, message):
     (tmp_path / "profiles.toml").write_text('[limits]\n"*epochs" = [1, 1000]\n' + text, encoding="utf-8")
     monkeypatch.setattr(profiles.resources, "files", lambda package: tmp_path)
+    profiles._raw.cache_clear()
     profiles._table.cache_clear()
-    profiles._limits.cache_clear()
     try:
         with pytest.raises(ProfileError, match=message):
             profiles.chapters()
     finally:
         monkeypatch.undo()
+        profiles._raw.cache_clear()
         profiles._table.cache_clear()
-        profiles._limits.cache_clear()
     assert "ch01" in profiles.chapters()
 
 

@@ -17,8 +17,7 @@ the set of names they import (tests/test_api.py compares them). By chapter:
 - chapter 4 (emotion): ``load_emotion``, ``resolve_model``, ``encoder_features``,
   ``plot_confusion_matrix``;
 - chapter 5 (SMS spam): ``load_spam``, ``resolve_model``, ``encoder_features``, ``Pooling``,
-  ``first_token``, ``plot_confusion_matrix``, ``fit``, ``predict``, ``accuracy``, ``History``,
-  ``load_references``;
+  ``first_token``, ``plot_confusion_matrix``, ``load_references`` (it writes its own fine-tuning loop);
 - the book's results page: ``load_results``, ``ResultsFileWarning``, ``chapters``,
   ``compare_chapter``, ``format_range``, ``format_value``, ``reference_sources``.
 

@@ -71,15 +71,20 @@ class Settings(Mapping[str, Any]):
 
 
 @cache
-def _table() -> dict[str, dict[str, dict[str, Any]]]:
-    """``{chapter: {profile: settings}}``, each profile's own settings merged over the shared ``[chNN]``."""
+def _raw() -> dict[str, Any]:
+    """profiles.toml as parsed, read once."""
     source = resources.files("course_utils").joinpath("profiles.toml")
     try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        return tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:  # its message gives the line and column
         raise ProfileError(f"{source} is not valid TOML: {exc}") from None
+
+
+@cache
+def _table() -> dict[str, dict[str, dict[str, Any]]]:
+    """``{chapter: {profile: settings}}``, each profile's own settings merged over the shared ``[chNN]``."""
     settings = {}
-    for chapter, table in raw.items():
+    for chapter, table in _raw().items():
         if chapter == "limits":
             continue
         shared = {key: value for key, value in table.items() if key not in PROFILES}
@@ -192,15 +197,10 @@ def _checked_range(where: str, value: Any, names: set[str] | None) -> list[Any]:
     return value
 
 
-@cache
-def _limits() -> dict[str, list[float]]:
-    """``[limits]`` of profiles.toml: the values each setting may take, by name pattern (first match)."""
-    return tomllib.loads(resources.files("course_utils").joinpath("profiles.toml").read_text("utf-8"))["limits"]
-
-
 def limit(key: str) -> list[float] | None:
-    """The [low, high] that the setting ``key`` (or each item of it) must lie in; None for a text."""
-    return next((bounds for pattern, bounds in _limits().items() if fnmatch.fnmatchcase(key, pattern)), None)
+    """The [low, high] that the setting ``key`` (or each item of it) must lie in (``[limits]`` of profiles.toml, the
+    first name pattern that matches); None for a text."""
+    return next((bounds for pattern, bounds in _raw().get("limits", {}).items() if fnmatch.fnmatchcase(key, pattern)), None)
 
 
 def _check_limit(where: str, key: str, value: Any) -> None:

@@ -1,6 +1,6 @@
-"""Training and evaluation loops with progress bars and a per-epoch history (chapters 2 and 5). A batch is
-``(inputs, targets)`` (``inputs`` a Tensor, or a dict of keyword inputs) or a dict whose ``"label"`` is the target and
-whose other tensors are the model's keyword inputs (the rest is ignored)."""
+"""Training and evaluation loops with progress bars and a per-epoch history; chapter 2 writes them out, then reuses
+them. A batch is ``(inputs, targets)`` (``inputs`` a Tensor, or a dict of keyword inputs) or a dict whose ``"label"``
+is the target and whose other tensors are the model's keyword inputs (the rest is ignored)."""
 
 from __future__ import annotations
 
