@@ -7,9 +7,11 @@ from types import MappingProxyType
 import pytest
 
 from course_utils import data, word_vectors
+from course_utils.costs import chapter_sources
 from course_utils.credits import attribution
 from course_utils.credits import WORD_VECTOR_RESOURCES
-from course_utils.data import Resource, UnknownResourceError
+from course_utils.data import Resource
+from course_utils.profiles import chapter_settings
 
 
 def test_a_registered_resource_shows_its_title_homepage_licence_and_attribution():
@@ -57,7 +59,18 @@ def test_a_local_word2vec_file_is_named_without_a_licence_the_course_cannot_know
 
 
 def test_an_unknown_name_and_no_source_are_errors():
-    with pytest.raises(UnknownResourceError, match="known resources"):
+    with pytest.raises(ValueError, match="unknown word vectors 'sst3': the setting vectors takes"):
         attribution("sst3")
     with pytest.raises(ValueError):
         attribution()
+
+
+@pytest.mark.parametrize("path", ["/home/me/glove.6B.50d.txt", "~/GoogleNews-vectors"])
+def test_a_vectors_setting_that_is_a_path_of_no_word2vec_file_says_what_the_setting_takes(path):
+    cfg = chapter_settings("ch02", "quick", changes={"vectors": path}, use_settings_file=False)
+    with pytest.raises(ValueError) as info:  # what start_chapter shows first
+        attribution(*chapter_sources("ch02", cfg))
+    assert str(info.value).startswith(
+        f"unknown word vectors {path!r}: the setting vectors takes a registered name (choose one of "
+        "word2vec-google-news-300, glove-6b-50d) or the path of a local word2vec binary file ending in .bin or .bin.gz"
+    )

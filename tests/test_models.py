@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from course_utils import models
@@ -43,3 +45,17 @@ def test_a_folder_without_a_saved_model_does_not_shadow_the_name(tmp_path, monke
     with pytest.raises(ModelNotAvailable, match="bert-base-uncased is a folder without config.json"):
         models.resolve_model("bert-base-uncased")
 
+
+@pytest.mark.parametrize("name", ["./my-model", "~/no-such-model-folder", "{tmp}/missing", "{tmp}/model.bin", "a/b/c"])
+def test_a_path_of_no_folder_is_not_taken_for_a_hub_name(tmp_path, name):
+    (tmp_path / "model.bin").write_bytes(b"")  # a file, not a folder that save_pretrained wrote
+    name = name.format(tmp=tmp_path)
+    folder = Path(name).expanduser()
+    with pytest.raises(ModelNotAvailable) as info:
+        models.resolve_model(name)
+    assert str(info.value) == (
+        f"model {name!r} is not a Hugging Face Hub name and {folder} is no folder (it does not exist or is a "
+        "file). The setting model_name takes a Hub name, 'name' or 'owner/name' (such as 'bert-base-uncased'; "
+        "available offline: sentence-transformers/all-MiniLM-L6-v2), or the path of a folder that save_pretrained "
+        "wrote (it holds config.json)."
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -207,3 +209,59 @@ def test_a_malformed_word2vec_file_is_named_with_what_is_wrong(tmp_path, name, c
     path.write_bytes(content)
     with pytest.raises(word_vectors.Word2VecFormatError, match=f"{path}.*{message}"):
         word_vectors.read_word2vec_binary(path, None)
+
+
+def test_word2vec_of_another_dimension_than_expected_is_named(tmp_path, monkeypatch):
+    path = tmp_path / "GoogleNews-vectors-negative300.bin.gz"
+    write_word2vec_binary(path, ["film", "good"], 3)
+    assert word_vectors.read_word2vec_binary(path, None, dim=3).dim == 3
+    monkeypatch.setattr(word_vectors, "fetch", lambda *a: path)  # e.g. a fixture or a copy in the cache
+    with pytest.raises(word_vectors.Word2VecFormatError) as info:
+        word_vectors.load_word_vectors("word2vec-google-news-300", {"good"})
+    assert str(info.value) == (f"{path} holds vectors of dimension 3 (its header: 2 words of dimension 3), "
+                               "not the 300 expected: use a file of 300 dimensions")
+
+
+def _gzip_bomb(path: Path, header: bytes, unit: bytes, times: int) -> None:
+    """A gzip file of ``header`` then ``unit`` ``times`` times (one gzip member per unit: quick to make)."""
+    member = gzip.compress(unit)
+    path.write_bytes(gzip.compress(header) + member * times)
+
+
+@pytest.mark.parametrize("header, unit, keep, message", [
+    # 1,000,000 words announced, 100 MB unpacked: the same kept word again and again
+    pytest.param(b"1000000 25\n", b"a " + bytes(100) + b"\n", {"a"},
+                 r"holds the word 'a' more than once \(words 1 and 2\)", id="repeated kept word"),
+    pytest.param(b"1000000 25\n", b"a " + bytes(100) + b"\n", None, "holds the word 'a' more than once",
+                 id="repeated word"),
+    pytest.param(b"2 25\n", b"x" * 100, None, "word 1 does not end within 1,000 bytes", id="word without an end"),
+    pytest.param(b"1 25\na " + bytes(100) + b"\n", b"b " + bytes(100) + b"\n", None,
+                 "goes on after the 1 words its header announces", id="data after the last word"),
+])
+def test_a_gzip_bomb_is_refused_with_memory_bounded_by_what_is_kept(tmp_path, header, unit, keep, message):
+    import tracemalloc
+
+    path = tmp_path / "bomb.bin.gz"
+    _gzip_bomb(path, header, unit * 10_000, 100)  # 1 MB unpacked per member: 100 MB in all
+    assert path.stat().st_size < 1_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(word_vectors.Word2VecFormatError, match=f"{path}.*{message}"):
+            word_vectors.read_word2vec_binary(path, keep)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8_000_000  # a few 1 MB reads; no vector or word kept per repeat
+
+
+@pytest.mark.parametrize("name", ["/home/me/glove.6B.50d.txt", "~/vectors", "GoogleNews-vectors-negative300"])
+def test_a_vectors_setting_that_names_no_vectors_says_what_it_takes(name):
+    with pytest.raises(ValueError) as info:
+        word_vectors.load_word_vectors(name)
+    assert str(info.value) == (
+        f"unknown word vectors {name!r}: the setting vectors takes a registered name (choose one of "
+        "word2vec-google-news-300, glove-6b-50d) or the path of a local word2vec binary file ending in .bin or "
+        ".bin.gz, e.g. vectors = \"~/GoogleNews-vectors-negative300.bin.gz\"; convert a text file (.txt, .vec) "
+        "with gensim first: KeyedVectors.load_word2vec_format(txt_path).save_word2vec_format(\"vectors.bin\", "
+        "binary=True), with no_header=True for GloVe's .txt"
+    )

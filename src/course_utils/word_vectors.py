@@ -77,20 +77,23 @@ def _read(read: Callable[[int], bytes], size: int, path: Path, where: str) -> by
         raise Word2VecFormatError(f"{path} cannot be read {where}: {exc}") from None
 
 
-def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVectors:
-    """Stream a (gzipped) binary word2vec file, keeping only the words in ``keep``.
+def read_word2vec_binary(path: Path, keep: Collection[str] | None, dim: int | None = None) -> WordVectors:
+    """Stream a (gzipped) binary word2vec file, keeping only the words in ``keep``; with ``dim``, the
+    file's vectors must have that dimension.
 
-    Raises :class:`Word2VecFormatError`, naming the file, for a bad header, a text-format file, a word
-    that is not UTF-8, has no end or comes twice, a vector with NaN or infinity, a file that ends early
-    or goes on after its last word, and a damaged gzip file.
+    Raises :class:`Word2VecFormatError`, naming the file, for a bad header or another dimension, a text-format
+    file, a word that is not UTF-8, has no end or comes twice (a kept word: at once), a vector with NaN or
+    infinity, a file that ends early or goes on after its last word, and a damaged gzip file.
     """
     opener = gzip.open if path.suffix == ".gz" else open
-    words: list[str] = []
+    positions: dict[str, int] = {}  # each kept word -> where it is in the file, in the file's order
     kept = bytearray()  # the kept vectors, one after another: no object per row
-    positions: list[int] = []  # where each kept word is in the file
     with opener(path, "rb") as fh:
-        count, dim = _word2vec_header(path, _read(fh.readline, 100, path, "at its start"))
-        width = 4 * dim
+        count, file_dim = _word2vec_header(path, _read(fh.readline, 100, path, "at its start"))
+        if dim not in (None, file_dim):
+            raise Word2VecFormatError(f"{path} holds vectors of dimension {file_dim} (its header: {count:,} words of "
+                                      f"dimension {file_dim}), not the {dim} expected: use a file of {dim} dimensions")
+        width = 4 * file_dim
         buffer, pos = b"", 0
         # At most about ten redraws: where no widgets show the bar (a built book, a plain
         # terminal log), every redraw is a line of text.
@@ -121,20 +124,20 @@ def read_word2vec_binary(path: Path, keep: Collection[str] | None) -> WordVector
                     raise Word2VecFormatError(f"{path}: word {number:,} ({raw[:40]!r}) is not valid UTF-8") from None
                 pos = space + 1 + width
                 if keep is None or word in keep:
+                    if word in positions:  # at once: a file repeating a word cannot grow the kept vectors
+                        raise Word2VecFormatError(f"{path} holds the word {word!r} more than once (words "
+                                                  f"{positions[word] + 1:,} and {number:,})")
                     if not np.isfinite(np.frombuffer(vector, dtype="<f4")).all():
                         raise Word2VecFormatError(f"{path}: the vector of word {number:,} ({word!r}) holds NaN "
                                                   "or infinity")
-                    words.append(word)
+                    positions[word] = number - 1
                     kept += vector
-                    positions.append(number - 1)
                 bar.update()
         if (buffer[pos:] + _read(fh.read, MAX_WORD_BYTES, path, "after its last word")).strip():
             raise Word2VecFormatError(f"{path} goes on after the {count:,} words its header announces")
-    if len(set(words)) != len(words):
-        repeated = next(word for word, n in Counter(words).items() if n > 1)
-        raise Word2VecFormatError(f"{path} holds the word {repeated!r} more than once")
-    matrix = np.frombuffer(kept, dtype="<f4").reshape(len(words), dim)
-    return WordVectors(words, matrix.astype(np.float32), count, positions=positions, path=path)
+    matrix = np.frombuffer(kept, dtype="<f4").reshape(len(positions), file_dim)
+    return WordVectors(list(positions), matrix.astype(np.float32, copy=False), count,
+                       positions=list(positions.values()), path=path)
 
 
 def write_word2vec_binary(path: Path, words: Sequence[str], vectors: np.ndarray) -> None:
@@ -169,21 +172,32 @@ def _read_glove_package(keep: Collection[str] | None) -> WordVectors:
     return WordVectors(words, np.asarray(matrix[picked], dtype=np.float32), len(vocab), "glove", picked)
 
 
+def check_vectors_name(name: str) -> None:
+    """Raise ``ValueError``, saying what chapter 2's setting ``vectors`` takes, unless ``name`` is registered
+    word vectors (:data:`WORD_VECTORS`) or a word2vec binary file's path."""
+    if name not in WORD_VECTORS and not name.endswith(WORD2VEC_SUFFIXES):
+        raise ValueError(
+            f"unknown word vectors {name!r}: the setting vectors takes a registered name (choose one of "
+            f"{', '.join(WORD_VECTORS)}) or the path of a local word2vec binary file ending in "
+            f"{' or '.join(WORD2VEC_SUFFIXES)}, e.g. vectors = \"~/GoogleNews-vectors-negative300.bin.gz\"; convert a "
+            "text file (.txt, .vec) with gensim first: KeyedVectors.load_word2vec_format(txt_path)"
+            ".save_word2vec_format(\"vectors.bin\", binary=True), with no_header=True for GloVe's .txt"
+        )
+
+
 def load_word_vectors(name: str, keep: Collection[str] | None = None) -> WordVectors:
     """Word vectors ``name`` (see :data:`WORD_VECTORS`, or a word2vec binary file's path) as float32;
     with ``keep``, only those words, in the source's order."""
+    check_vectors_name(name)
     keep = set(keep) if keep is not None and not isinstance(keep, (set, frozenset)) else keep
     if name == "word2vec-google-news-300":
-        return read_word2vec_binary(fetch("word2vec_google_news", "vectors"), keep)
+        return read_word2vec_binary(fetch("word2vec_google_news", "vectors"), keep, dim=300)
     if name == "glove-6b-50d":
         return _read_glove_package(keep)
-    if name.endswith(WORD2VEC_SUFFIXES):
-        path = Path(name).expanduser()
-        if not path.is_file():
-            raise ModelNotAvailable(f"word vectors file {path} does not exist; give the path of a word2vec binary file")
-        return read_word2vec_binary(path, keep)
-    raise ValueError(f"unknown word vectors {name!r}; choose one of {', '.join(WORD_VECTORS)}, or give the path of a "
-                     f"word2vec binary file ({' or '.join(WORD2VEC_SUFFIXES)})")
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ModelNotAvailable(f"word vectors file {path} does not exist; give the path of a word2vec binary file")
+    return read_word2vec_binary(path, keep)
 
 
 def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> KeyedVectors:
