@@ -199,7 +199,7 @@ def test_full_profile_path_streams_word2vec_and_recases(monkeypatch, tmp_path):
     from course_utils import word_vectors
 
     words = ["</s>", "Paris", "good", "NASA", "film", "Good"]
-    vectors = np.arange(len(words) * 3, dtype="<f4").reshape(len(words), 3)
+    vectors = np.arange(len(words) * 300, dtype="<f4").reshape(len(words), 300)  # the dimension the name says
     path = tmp_path / "GoogleNews-vectors-negative300.bin.gz"
     word_vectors.write_word2vec_binary(path, words, vectors)
     monkeypatch.setattr(word_vectors, "fetch", lambda resource, key: path)
